@@ -1,0 +1,53 @@
+//! `cargo xtask`: the project's build steps. Run `cargo xtask --help`.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Build steps of vast-api-rs.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Merge openapi/upstream/*.yaml into openapi/vast.json and regenerate
+    /// vast-api/src/generated.rs with progenitor.
+    Generate {
+        /// Regenerate in memory only; print a diff and fail if a checked-in
+        /// file is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let root = xtask::root();
+    let result = match Cli::parse().command {
+        Command::Generate { check: false } => xtask::write(&root).map(|()| {
+            eprintln!("wrote {} and {}", xtask::SPEC_PATH, xtask::GENERATED_PATH);
+            true
+        }),
+        Command::Generate { check: true } => xtask::check(&root).map(|diffs| {
+            for diff in &diffs {
+                print!("{diff}");
+            }
+            if diffs.is_empty() {
+                eprintln!("generated files are up to date");
+            } else {
+                eprintln!("generated files are stale: run `cargo xtask generate` and commit");
+            }
+            diffs.is_empty()
+        }),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
