@@ -7,6 +7,9 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "cargo xtask")]
 struct Cli {
+    /// Repository root to work in (default: the one this xtask was built from).
+    #[arg(long, global = true)]
+    root: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -24,8 +27,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let root = xtask::root();
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(xtask::root);
+    let result = match cli.command {
         Command::Generate { check: false } => xtask::write(&root).map(|()| {
             eprintln!("wrote {} and {}", xtask::SPEC_PATH, xtask::GENERATED_PATH);
             true

@@ -1,0 +1,349 @@
+//! The merged spec against the vendor's documents, and the generated types against the spec.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use vast_api::types;
+
+const UPSTREAM: [&str; 3] = ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn merged() -> Value {
+    serde_json::from_str(vast_api::SPEC).unwrap()
+}
+
+fn upstream() -> Vec<(&'static str, Value)> {
+    UPSTREAM
+        .iter()
+        .map(|name| {
+            let path = format!("{}/../openapi/upstream/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            (*name, serde_yaml::from_str(&text).unwrap())
+        })
+        .collect()
+}
+
+/// Every (path, method, operation) of a document.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if METHODS.contains(&method.as_str()) {
+                ops.push((path.clone(), method.clone(), op.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// Follows a `$ref` into `components/schemas`.
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.strip_prefix('#').unwrap();
+            spec.pointer(pointer)
+                .unwrap_or_else(|| panic!("{reference} not found"))
+        }
+        None => schema,
+    }
+}
+
+/// A schema with every property `example` removed (examples are compared on their own).
+fn without_examples(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for prop in props.values_mut() {
+            prop.as_object_mut().unwrap().remove("example");
+        }
+    }
+    schema
+}
+
+/// The example a media type shows: its own `example`, else its schema's property examples.
+fn example_of(spec: &Value, media: &Value) -> Option<Value> {
+    if let Some(example) = media.get("example") {
+        return Some(example.clone());
+    }
+    let schema = resolve(spec, &media["schema"]);
+    let mut example = Map::new();
+    for (name, prop) in schema.get("properties")?.as_object()? {
+        if let Some(value) = prop.get("example") {
+            example.insert(name.clone(), value.clone());
+        }
+    }
+    (!example.is_empty()).then_some(Value::Object(example))
+}
+
+#[test]
+fn merged_spec_is_openapi_3_0_with_the_upstream_servers_and_security() {
+    let spec = merged();
+    assert_eq!(spec["openapi"], "3.0.3");
+    for (name, doc) in upstream() {
+        assert_eq!(doc["openapi"], "3.1.0", "{name}");
+        assert_eq!(spec["servers"], doc["servers"], "{name}");
+        assert_eq!(spec["security"], doc["security"], "{name}");
+        assert_eq!(
+            spec["components"]["securitySchemes"], doc["components"]["securitySchemes"],
+            "{name}"
+        );
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["BearerAuth"],
+        json!({"type": "http", "scheme": "bearer",
+               "description": "API key must be provided in the Authorization header"})
+    );
+}
+
+#[test]
+fn merged_spec_has_exactly_the_upstream_operations() {
+    let spec = merged();
+    let mut upstream_ops = BTreeSet::new();
+    for (name, doc) in upstream() {
+        for (path, method, _) in operations(&doc) {
+            assert!(upstream_ops.insert((path, method)), "{name}: duplicate");
+        }
+    }
+    let merged_ops: BTreeSet<_> = operations(&spec)
+        .into_iter()
+        .map(|(path, method, _)| (path, method))
+        .collect();
+    assert_eq!(merged_ops, upstream_ops);
+    assert_eq!(merged_ops.len(), 3);
+}
+
+#[test]
+fn every_operation_keeps_its_text_fields_security_and_request_schema() {
+    let spec = merged();
+    for (name, doc) in upstream() {
+        for (path, method, up) in operations(&doc) {
+            let here = format!("{name}: {method} {path}");
+            let ours = &spec["paths"][&path][&method];
+            for key in ["tags", "summary", "description", "security"] {
+                assert_eq!(ours.get(key), up.get(key), "{here}: {key}");
+            }
+            assert!(ours["operationId"].is_string(), "{here}: operationId");
+            assert_eq!(ours["requestBody"]["required"], up["requestBody"]["required"]);
+            let media = "/requestBody/content/application~1json/schema";
+            let ours_schema = resolve(&spec, ours.pointer(media).unwrap());
+            let up_schema = up.pointer(media).unwrap();
+            // Same fields, same types, same required list, same descriptions and examples.
+            assert_eq!(ours_schema, up_schema, "{here}: request schema");
+        }
+    }
+}
+
+#[test]
+fn every_response_keeps_its_status_fields_types_and_examples() {
+    let spec = merged();
+    for (name, doc) in upstream() {
+        for (path, method, up) in operations(&doc) {
+            let here = format!("{name}: {method} {path}");
+            let ours = &spec["paths"][&path][&method]["responses"];
+            let up = &up["responses"];
+            let codes = |r: &Value| r.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+            assert_eq!(codes(ours), codes(up), "{here}: status codes");
+            for code in codes(up) {
+                let here = format!("{here} {code}");
+                assert_eq!(ours[&code]["description"], up[&code]["description"], "{here}");
+                let ours_media = &ours[&code]["content"]["application/json"];
+                let up_media = &up[&code]["content"]["application/json"];
+                let ours_schema = resolve(&spec, &ours_media["schema"]);
+                assert_eq!(
+                    without_examples(ours_schema),
+                    without_examples(&up_media["schema"]),
+                    "{here}: schema"
+                );
+                assert_eq!(
+                    example_of(&spec, ours_media),
+                    example_of(&doc, up_media),
+                    "{here}: example"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_shared_error_schema_keeps_the_error_code_field() {
+    let spec = merged();
+    let api_error = &spec["components"]["schemas"]["ApiError"];
+    assert_eq!(api_error["properties"]["error"]["type"], "string");
+    for (path, method) in [
+        ("/api/v0/commands/copy_direct/", "put"),
+        ("/api/v0/commands/rclone/", "delete"),
+    ] {
+        for code in ["400", "404"] {
+            let schema = &spec["paths"][path][method]["responses"][code]["content"]
+                ["application/json"]["schema"];
+            assert_eq!(schema["$ref"], "#/components/schemas/ApiError");
+        }
+    }
+}
+
+/// Decodes `example` into the generated type named `schema` and encodes it back.
+fn round_trip(schema: &str, example: &Value) -> Value {
+    fn via<T: serde::de::DeserializeOwned + serde::Serialize>(v: &Value) -> Value {
+        let typed: T = serde_json::from_value(v.clone())
+            .unwrap_or_else(|e| panic!("{v} does not decode: {e}"));
+        serde_json::to_value(typed).unwrap()
+    }
+    match schema {
+        "ApiError" => via::<types::ApiError>(example),
+        "CopyRequest" => via::<types::CopyRequest>(example),
+        "CopyResponse" => via::<types::CopyResponse>(example),
+        "CloudCopyRequest" => via::<types::CloudCopyRequest>(example),
+        "CloudCopyResponse" => via::<types::CloudCopyResponse>(example),
+        "CloudCopyError" => via::<types::CloudCopyError>(example),
+        "CancelSyncRequest" => via::<types::CancelSyncRequest>(example),
+        "CancelSyncResponse" => via::<types::CancelSyncResponse>(example),
+        other => panic!("no generated type is known for schema {other}"),
+    }
+}
+
+#[test]
+fn every_example_in_the_spec_decodes_into_the_generated_types_without_loss() {
+    let spec = merged();
+    let mut checked = 0;
+    for (_, _, op) in operations(&spec) {
+        let bodies = std::iter::once(&op["requestBody"])
+            .chain(op["responses"].as_object().unwrap().values());
+        for body in bodies {
+            let media = &body["content"]["application/json"];
+            let name = media["schema"]["$ref"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap();
+            if let Some(example) = example_of(&spec, media) {
+                assert_eq!(round_trip(name, &example), example, "{name}");
+                checked += 1;
+            }
+        }
+    }
+    // copy 200/400/404 and cancel sync 200/400/404 have examples upstream.
+    assert_eq!(checked, 6);
+}
+
+/// The non-null JSON type of a schemars property schema.
+fn schemars_type(prop: &Value) -> Value {
+    match &prop["type"] {
+        Value::Array(types) => {
+            let non_null: Vec<_> = types.iter().filter(|t| *t != "null").collect();
+            assert_eq!(non_null.len(), 1, "{prop}");
+            non_null[0].clone()
+        }
+        other => other.clone(),
+    }
+}
+
+fn schema_of<T: schemars::JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap()
+}
+
+#[test]
+fn generated_types_have_the_fields_types_and_required_lists_of_the_spec() {
+    let spec = merged();
+    let rust = [
+        ("ApiError", schema_of::<types::ApiError>()),
+        ("CopyRequest", schema_of::<types::CopyRequest>()),
+        ("CopyResponse", schema_of::<types::CopyResponse>()),
+        ("CloudCopyRequest", schema_of::<types::CloudCopyRequest>()),
+        ("CloudCopyResponse", schema_of::<types::CloudCopyResponse>()),
+        ("CloudCopyError", schema_of::<types::CloudCopyError>()),
+        ("CancelSyncRequest", schema_of::<types::CancelSyncRequest>()),
+        ("CancelSyncResponse", schema_of::<types::CancelSyncResponse>()),
+    ];
+    let names: BTreeSet<_> = spec["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(names, rust.iter().map(|(n, _)| n.to_string()).collect());
+    for (name, ours) in rust {
+        let theirs = &spec["components"]["schemas"][name];
+        let props = |s: &Value| -> BTreeSet<String> {
+            s["properties"].as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(props(&ours), props(theirs), "{name}: fields");
+        for (field, prop) in theirs["properties"].as_object().unwrap() {
+            let rust_prop = &ours["properties"][field];
+            assert_eq!(schemars_type(rust_prop), prop["type"], "{name}.{field}");
+            if let Some(items) = prop.get("items") {
+                assert_eq!(schemars_type(&rust_prop["items"]), items["type"], "{name}.{field}");
+            }
+        }
+        let required = |s: &Value| -> BTreeSet<String> {
+            s.get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(required(&ours), required(theirs), "{name}: required");
+    }
+}
+
+mod served {
+    //! The generated client against a test server on 127.0.0.1.
+    use super::*;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[tokio::test]
+    async fn a_400_comes_back_as_an_error_value_with_its_error_code() {
+        let server = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .and(path("/api/v0/commands/copy_direct/"))
+            .and(header("authorization", "Bearer test-key"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+                "success": false, "error": "invalid_args", "msg": "Invalid src_path."
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
+        let body = types::CopyRequest {
+            src_id: Some("1".into()),
+            dst_id: Some("2".into()),
+            src_path: "/a".into(),
+            dst_path: "/b".into(),
+        };
+        let err = client.copy(&body).await.unwrap_err();
+        let vast_api::Error::ErrorResponse(answer) = err else {
+            panic!("expected an ErrorResponse, got {err:?}");
+        };
+        assert_eq!(answer.status(), 400);
+        assert_eq!(answer.error.as_deref(), Some("invalid_args"));
+        assert_eq!(answer.msg.as_deref(), Some("Invalid src_path."));
+        assert_eq!(answer.success, Some(false));
+    }
+
+    #[tokio::test]
+    async fn cancel_sync_sends_an_integer_dst_id_and_reads_a_404_code() {
+        let server = MockServer::start().await;
+        Mock::given(method("DELETE"))
+            .and(path("/api/v0/commands/rclone/"))
+            .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+                "success": false, "error": "no_such_instance", "msg": "No such instance."
+            })))
+            .mount(&server)
+            .await;
+        let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
+        let err = client
+            .cancel_sync(&types::CancelSyncRequest { dst_id: 6003036 })
+            .await
+            .unwrap_err();
+        let vast_api::Error::ErrorResponse(answer) = err else {
+            panic!("expected an ErrorResponse, got {err:?}");
+        };
+        assert_eq!(answer.error.as_deref(), Some("no_such_instance"));
+        let sent = &server.received_requests().await.unwrap()[0];
+        let body: Value = serde_json::from_slice(&sent.body).unwrap();
+        assert_eq!(body, json!({"dst_id": 6003036}));
+        let agent = sent.headers.get("user-agent").unwrap().to_str().unwrap();
+        assert_eq!(agent, vast_api::USER_AGENT);
+    }
+}

@@ -1,0 +1,93 @@
+//! `cargo xtask generate --check` fails, with a diff, when the spec or the code drifts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// A copy of the inputs and outputs of `generate` in a fresh directory.
+fn copy_of_repo() -> tempfile::TempDir {
+    let root = xtask::root();
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["openapi/upstream", "vast-api/src"] {
+        std::fs::create_dir_all(dir.path().join(rel)).unwrap();
+    }
+    for name in xtask::spec::UPSTREAM {
+        let rel = format!("openapi/upstream/{name}");
+        std::fs::copy(root.join(&rel), dir.path().join(&rel)).unwrap();
+    }
+    for rel in [xtask::SPEC_PATH, xtask::GENERATED_PATH] {
+        std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
+    }
+    dir
+}
+
+fn check(root: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--check", "--root"])
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn checked_in_files_are_up_to_date() {
+    let out = check(&xtask::root());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_changed_field_type_upstream_fails_the_check_with_a_diff() {
+    let dir = copy_of_repo();
+    assert!(check(dir.path()).status.success(), "the copy starts clean");
+    // cancel sync's dst_id: integer -> string.
+    edit(
+        &dir.path().join("openapi/upstream/cancel-sync.yaml"),
+        "dst_id:\n                  type: integer",
+        "dst_id:\n                  type: string",
+    );
+    let out = check(dir.path());
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{diff}");
+    assert!(diff.contains("--- openapi/vast.json (checked in)"), "{diff}");
+    assert!(diff.contains("-            \"type\": \"integer\","), "{diff}");
+    assert!(diff.contains("+            \"type\": \"string\","), "{diff}");
+    assert!(diff.contains("--- vast-api/src/generated.rs (checked in)"), "{diff}");
+    assert!(diff.contains("pub dst_id: ::std::string::String"), "{diff}");
+}
+
+#[test]
+fn an_edited_line_of_generated_code_fails_the_check_with_a_diff() {
+    let dir = copy_of_repo();
+    edit(
+        &dir.path().join(xtask::GENERATED_PATH),
+        "pub dst_id: i64,",
+        "pub dst_id: u64,",
+    );
+    let out = check(dir.path());
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{diff}");
+    assert!(diff.contains("-        pub dst_id: u64,"), "{diff}");
+    assert!(diff.contains("+        pub dst_id: i64,"), "{diff}");
+    assert!(!diff.contains("openapi/vast.json"), "only the code drifted: {diff}");
+}
+
+#[test]
+fn an_upstream_operation_without_a_fixup_stops_the_merge() {
+    let dir = copy_of_repo();
+    edit(
+        &dir.path().join("openapi/upstream/copy.yaml"),
+        "    put:\n",
+        "    patch:\n",
+    );
+    let out = check(dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no put /api/v0/commands/copy_direct/ upstream"), "{stderr}");
+}
