@@ -124,7 +124,10 @@ fn every_operation_keeps_its_text_fields_security_and_request_schema() {
                 assert_eq!(ours.get(key), up.get(key), "{here}: {key}");
             }
             assert!(ours["operationId"].is_string(), "{here}: operationId");
-            assert_eq!(ours["requestBody"]["required"], up["requestBody"]["required"]);
+            assert_eq!(
+                ours["requestBody"]["required"],
+                up["requestBody"]["required"]
+            );
             let media = "/requestBody/content/application~1json/schema";
             let ours_schema = resolve(&spec, ours.pointer(media).unwrap());
             let up_schema = up.pointer(media).unwrap();
@@ -146,7 +149,10 @@ fn every_response_keeps_its_status_fields_types_and_examples() {
             assert_eq!(codes(ours), codes(up), "{here}: status codes");
             for code in codes(up) {
                 let here = format!("{here} {code}");
-                assert_eq!(ours[&code]["description"], up[&code]["description"], "{here}");
+                assert_eq!(
+                    ours[&code]["description"], up[&code]["description"],
+                    "{here}"
+                );
                 let ours_media = &ours[&code]["content"]["application/json"];
                 let up_media = &up[&code]["content"]["application/json"];
                 let ours_schema = resolve(&spec, &ours_media["schema"]);
@@ -175,8 +181,8 @@ fn the_shared_error_schema_keeps_the_error_code_field() {
         ("/api/v0/commands/rclone/", "delete"),
     ] {
         for code in ["400", "404"] {
-            let schema = &spec["paths"][path][method]["responses"][code]["content"]
-                ["application/json"]["schema"];
+            let schema = &spec["paths"][path][method]["responses"][code]["content"]["application/json"]
+                ["schema"];
             assert_eq!(schema["$ref"], "#/components/schemas/ApiError");
         }
     }
@@ -254,7 +260,10 @@ fn generated_types_have_the_fields_types_and_required_lists_of_the_spec() {
         ("CloudCopyResponse", schema_of::<types::CloudCopyResponse>()),
         ("CloudCopyError", schema_of::<types::CloudCopyError>()),
         ("CancelSyncRequest", schema_of::<types::CancelSyncRequest>()),
-        ("CancelSyncResponse", schema_of::<types::CancelSyncResponse>()),
+        (
+            "CancelSyncResponse",
+            schema_of::<types::CancelSyncResponse>(),
+        ),
     ];
     let names: BTreeSet<_> = spec["components"]["schemas"]
         .as_object()
@@ -266,14 +275,23 @@ fn generated_types_have_the_fields_types_and_required_lists_of_the_spec() {
     for (name, ours) in rust {
         let theirs = &spec["components"]["schemas"][name];
         let props = |s: &Value| -> BTreeSet<String> {
-            s["properties"].as_object().unwrap().keys().cloned().collect()
+            s["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
         };
         assert_eq!(props(&ours), props(theirs), "{name}: fields");
         for (field, prop) in theirs["properties"].as_object().unwrap() {
             let rust_prop = &ours["properties"][field];
             assert_eq!(schemars_type(rust_prop), prop["type"], "{name}.{field}");
             if let Some(items) = prop.get("items") {
-                assert_eq!(schemars_type(&rust_prop["items"]), items["type"], "{name}.{field}");
+                assert_eq!(
+                    schemars_type(&rust_prop["items"]),
+                    items["type"],
+                    "{name}.{field}"
+                );
             }
         }
         let required = |s: &Value| -> BTreeSet<String> {

@@ -38,7 +38,11 @@ fn edit(path: &Path, from: &str, to: &str) {
 #[test]
 fn checked_in_files_are_up_to_date() {
     let out = check(&xtask::root());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -55,10 +59,22 @@ fn a_changed_field_type_upstream_fails_the_check_with_a_diff() {
     let out = check(dir.path());
     let diff = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{diff}");
-    assert!(diff.contains("--- openapi/vast.json (checked in)"), "{diff}");
-    assert!(diff.contains("-            \"type\": \"integer\","), "{diff}");
-    assert!(diff.contains("+            \"type\": \"string\","), "{diff}");
-    assert!(diff.contains("--- vast-api/src/generated.rs (checked in)"), "{diff}");
+    assert!(
+        diff.contains("--- openapi/vast.json (checked in)"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("-            \"type\": \"integer\","),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+            \"type\": \"string\","),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("--- vast-api/src/generated.rs (checked in)"),
+        "{diff}"
+    );
     assert!(diff.contains("pub dst_id: ::std::string::String"), "{diff}");
 }
 
@@ -75,7 +91,10 @@ fn an_edited_line_of_generated_code_fails_the_check_with_a_diff() {
     assert_eq!(out.status.code(), Some(1), "{diff}");
     assert!(diff.contains("-        pub dst_id: u64,"), "{diff}");
     assert!(diff.contains("+        pub dst_id: i64,"), "{diff}");
-    assert!(!diff.contains("openapi/vast.json"), "only the code drifted: {diff}");
+    assert!(
+        !diff.contains("openapi/vast.json"),
+        "only the code drifted: {diff}"
+    );
 }
 
 #[test]
@@ -89,5 +108,8 @@ fn an_upstream_operation_without_a_fixup_stops_the_merge() {
     let out = check(dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no put /api/v0/commands/copy_direct/ upstream"), "{stderr}");
+    assert!(
+        stderr.contains("no put /api/v0/commands/copy_direct/ upstream"),
+        "{stderr}"
+    );
 }
