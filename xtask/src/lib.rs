@@ -20,6 +20,7 @@
 //! - Output is formatted with prettyplease, so it is stable without rustfmt or
 //!   a nightly toolchain, and opened by [`codegen::HEADER`].
 
+pub mod bench;
 pub mod codegen;
 pub mod spec;
 

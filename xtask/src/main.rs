@@ -24,6 +24,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Build and run the benchmarks in release mode and write BENCHMARKS.md.
+    Bench,
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,10 @@ fn main() -> ExitCode {
                 eprintln!("generated files are stale: run `cargo xtask generate` and commit");
             }
             diffs.is_empty()
+        }),
+        Command::Bench => xtask::bench::run(&root).map(|()| {
+            eprintln!("wrote BENCHMARKS.md");
+            true
         }),
     };
     match result {

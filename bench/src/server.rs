@@ -1,0 +1,111 @@
+//! A minimal HTTP/1.1 server on 127.0.0.1 answering the spec's 200 examples; it counts connections.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Request, Response, body::Incoming, service::service_fn};
+use hyper_util::rt::TokioIo;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The running server.
+#[derive(Debug)]
+pub struct Server {
+    /// `http://127.0.0.1:PORT`
+    pub uri: String,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+}
+
+/// The 200 body of each operation, taken from the merged spec's examples.
+fn bodies() -> [(hyper::Method, &'static str, Bytes); 3] {
+    let spec: serde_json::Value =
+        serde_json::from_str(vast_api::SPEC).expect("the embedded spec is JSON");
+    let example = |path: &str, method: &str| {
+        let schema = &spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        let name = schema
+            .as_str()
+            .and_then(|s| s.rsplit('/').next())
+            .unwrap_or("");
+        let props = spec["components"]["schemas"][name]["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut body = serde_json::Map::new();
+        for (key, prop) in props {
+            let value = prop
+                .get("example")
+                .cloned()
+                .unwrap_or_else(|| match key.as_str() {
+                    "success" => true.into(),
+                    "result_url" => "https://console.vast.ai/result/1".into(),
+                    _ => "ok".into(),
+                });
+            body.insert(key, value);
+        }
+        Bytes::from(serde_json::Value::Object(body).to_string())
+    };
+    [
+        (
+            hyper::Method::PUT,
+            "/api/v0/commands/copy_direct/",
+            example("/api/v0/commands/copy_direct/", "put"),
+        ),
+        (
+            hyper::Method::POST,
+            "/api/v0/commands/rclone/",
+            example("/api/v0/commands/rclone/", "post"),
+        ),
+        (
+            hyper::Method::DELETE,
+            "/api/v0/commands/rclone/",
+            example("/api/v0/commands/rclone/", "delete"),
+        ),
+    ]
+}
+
+/// Starts the server on the current tokio runtime.
+pub async fn start() -> std::io::Result<Server> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let uri = format!("http://{}", listener.local_addr()?);
+    let connections = Arc::new(AtomicUsize::new(0));
+    let bodies = Arc::new(bodies());
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::Relaxed);
+            let bodies = bodies.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let bodies = bodies.clone();
+                    async move {
+                        // Read the whole request body, as a real server would.
+                        let (parts, body) = req.into_parts();
+                        let _ = http_body_util::BodyExt::collect(body).await;
+                        let found = bodies
+                            .iter()
+                            .find(|(m, p, _)| *m == parts.method && *p == parts.uri.path());
+                        match found {
+                            Some((_, _, body)) => Response::builder()
+                                .header("content-type", "application/json")
+                                .body(Full::new(body.clone())),
+                            None => Response::builder()
+                                .status(404)
+                                .body(Full::new(Bytes::new())),
+                        }
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(Server { uri, connections })
+}

@@ -1,0 +1,100 @@
+//! `cargo xtask bench`: runs `vast-bench` in release mode and writes BENCHMARKS.md.
+
+use std::path::Path;
+use std::process::Command;
+
+/// The command line a reader reruns to reproduce BENCHMARKS.md.
+pub const COMMAND: &str = "cargo xtask bench";
+
+/// Runs `program args` in `root` and returns its stdout, failing on a non-zero exit.
+fn output(root: &Path, program: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("running {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("{program}: {e}"))
+}
+
+/// The machine, as a reader needs it to compare figures.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cores, {cpu}, {}", std::env::consts::OS)
+}
+
+/// Number of distinct crates in `package`'s normal dependency tree (itself included).
+fn crate_count(root: &Path, package: &str) -> Result<usize, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tree = output(
+        root,
+        &cargo,
+        &[
+            "tree", "--locked", "-e", "normal", "--prefix", "none", "--format", "{p}", "-p",
+            package,
+        ],
+    )?;
+    let mut names: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    Ok(names.len())
+}
+
+/// Builds and runs the benchmark, then writes BENCHMARKS.md under `root`.
+pub fn run(root: &Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let report = output(
+        root,
+        &cargo,
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "--locked",
+            "-p",
+            "vast-bench",
+        ],
+    )?;
+    let rustc = output(root, "rustc", &["--version"])?;
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let mut deps = String::new();
+    for package in ["vast-api", "vast-api-ext"] {
+        deps.push_str(&format!(
+            "| {package} | {} |\n",
+            crate_count(root, package)?
+        ));
+    }
+    let text = format!(
+        "# Benchmarks\n\n\
+         Produced by `{COMMAND}` (release build; one process, one run, against an \
+         in-process HTTP/1.1 server on 127.0.0.1 that answers the spec's 200 examples). \
+         Not a test: it asserts no timing.\n\n\
+         - Machine: {}\n- Toolchain: {}\n- Date: {date}\n\n{report}\n\
+         ### Dependency cost\n\n\
+         Distinct crates in the normal (non-dev) dependency tree, the crate itself included \
+         (`cargo tree -e normal -p <crate>`). `tests/tests/dependencies.rs` checks that none \
+         of them is a code generator or OpenSSL.\n\n\
+         | crate | crates in its normal tree |\n|---|---:|\n{deps}",
+        machine(),
+        rustc.trim(),
+    );
+    std::fs::write(root.join("BENCHMARKS.md"), text).map_err(|e| format!("BENCHMARKS.md: {e}"))
+}
