@@ -1,0 +1,45 @@
+//! Shared helpers for the integration tests: clients pointed at a local wiremock server.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+use vast_api_ext::{Client, RetryConfig, VirtualClock};
+use wiremock::MockServer;
+
+/// The key every test client uses; tests assert where it appears.
+pub const KEY: &str = "tEsT-kEy-5ecret-0123456789";
+
+pub const COPY_PATH: &str = "/api/v0/commands/copy_direct/";
+pub const RCLONE_PATH: &str = "/api/v0/commands/rclone/";
+
+/// A client for `server` with retries off.
+pub fn client(server: &MockServer) -> Client {
+    client_with(server, RetryConfig::disabled())
+}
+
+/// A client for `server` with the given retry policy.
+pub fn client_with(server: &MockServer, retry: RetryConfig) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .user_agent_suffix("ext-tests/1.0")
+        .timeout(Duration::from_secs(10))
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+/// The standard policy on a virtual clock with no jitter (`rng = 1.0`), so
+/// waits are the full backoff and nothing really sleeps.
+pub fn virtual_retry() -> (RetryConfig, Arc<VirtualClock>) {
+    let clock = Arc::new(VirtualClock::new());
+    let retry = RetryConfig::standard()
+        .with_clock(clock.clone())
+        .with_rng(|| 1.0);
+    (retry, clock)
+}
+
+/// A JSON success answer.
+pub fn ok_json(body: serde_json::Value) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_json(body)
+}
