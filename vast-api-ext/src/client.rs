@@ -1,7 +1,7 @@
 //! `Client`: the three operations, each one call of the generated client per
 //! attempt, wrapped in the retry loop, the deadline and a tracing span.
 
-use crate::retry::{Failure, RetryConfig, Safety, Shared, classify, parse_retry_after};
+use crate::retry::{Failure, RetryConfig, Shared, classify, parse_retry_after};
 use crate::{ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation};
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -247,21 +247,27 @@ impl Client {
         let deadline = clock.now() + inner.deadline;
         let mut taken = 0u32;
         let mut n = 0u32;
+        let mut last: Option<Error> = None;
         loop {
+            // Wait for this endpoint's pacing slot, within the deadline.
+            let remaining = deadline.saturating_duration_since(clock.now());
+            let permit = match tokio::time::timeout(
+                remaining,
+                inner.shared.pace(config, op, deadline),
+            )
+            .await
+            {
+                Ok(Ok(permit)) => permit,
+                // The slot would start after the deadline, or the deadline passed.
+                _ => {
+                    return Err(last.unwrap_or(Error::Timeout {
+                        operation: op,
+                        attempts: n,
+                    }));
+                }
+            };
             n += 1;
             span.record("attempts", n);
-            let timed_out = |n| {
-                let mut e = Error::Timeout {
-                    operation: op,
-                    attempts: n,
-                };
-                e.set_attempts(n);
-                e
-            };
-            let Ok(permit) = inner.shared.pace(config, op, deadline).await else {
-                // The next slot to this endpoint starts after the deadline.
-                return Err(timed_out(n.saturating_sub(1).max(1)));
-            };
             let remaining = deadline.saturating_duration_since(clock.now());
             let limit = remaining.min(inner.timeout);
             let result = match tokio::time::timeout(limit, attempt())
@@ -326,7 +332,7 @@ impl Client {
             if !wait.is_zero() {
                 clock.sleep(wait).await;
             }
-            debug_assert!(safety != Safety::Final);
+            last = Some(error);
         }
     }
 }

@@ -129,7 +129,7 @@ pub enum Error {
     },
     /// The request could not be sent or the answer not received (connection
     /// refused, DNS, TLS, connection reset).
-    #[error("{operation} failed: could not reach the server: {source}{}", attempts_suffix(*.attempts))]
+    #[error("{operation} failed: could not reach the server: {}{}", chain(source.as_ref()), attempts_suffix(*.attempts))]
     Transport {
         /// The operation.
         operation: Operation,
@@ -153,6 +153,21 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+}
+
+/// An error and its sources, joined by `: `, without repeats.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = e.source();
+    }
+    text
 }
 
 fn code_suffix(code: &Option<String>) -> String {

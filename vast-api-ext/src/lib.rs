@@ -57,3 +57,8 @@ pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
 pub use secret::ApiKey;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

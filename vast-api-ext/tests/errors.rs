@@ -277,5 +277,9 @@ async fn a_refused_connection_is_a_transport_error() {
             .starts_with("cancel sync failed: could not reach the server: "),
         "{err}"
     );
+    assert!(
+        err.to_string().to_lowercase().contains("refused"),
+        "the cause is shown: {err}"
+    );
     assert!(!err.to_string().contains(common::KEY));
 }

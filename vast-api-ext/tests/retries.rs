@@ -333,6 +333,30 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
 }
 
 #[tokio::test]
+async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "2"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .deadline(SECOND)
+        .retry(retry.with_max_attempts(1))
+        .build()
+        .unwrap();
+    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(first, Error::RateLimited { .. }));
+    // The next slot is 2 s away, past the 1 s deadline: no request, no wait.
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 0, .. }), "{err:?}");
+    assert_eq!(requests(&server).await, 1);
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
 async fn a_dropped_call_releases_its_endpoint() {
     let server = MockServer::start().await;
     Mock::given(any())
