@@ -62,3 +62,31 @@ pub use secret::ApiKey;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+
+    #[test]
+    fn client_and_its_futures_can_cross_threads() {
+        send_sync_clone::<Client>();
+        send_sync_clone::<Location>();
+        send_sync_clone::<CloudCopy>();
+        send_sync_clone::<RetryConfig>();
+        let client = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let loc = Location::new(1u64, "/a").unwrap_or_else(|e| panic!("{e}"));
+        let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+        send(&client.copy(&loc, &loc));
+        send(&client.cloud_copy(&request));
+        send(&client.cancel_sync(InstanceId(1)));
+        fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
+        is_error::<Error>();
+    }
+}

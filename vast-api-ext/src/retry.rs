@@ -3,7 +3,8 @@
 //!
 //! # When a failed attempt is retried
 //!
-//! This is the one classification table; [`classify`] is its code.
+//! This is the one classification table; the private function `classify` is
+//! its code, and a unit test checks the two agree.
 //!
 //! | failure | may it have been applied? | copy (PUT) | cloud copy (POST) | cancel sync (DELETE) |
 //! |---|---|---|---|---|

@@ -21,10 +21,13 @@ async fn server() -> MockServer {
     server
 }
 
+/// The one request the server received, after checking it against the spec.
 async fn only_request(server: &MockServer) -> Request {
     let mut requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "exactly one request");
-    requests.pop().unwrap()
+    let request = requests.pop().unwrap();
+    common::assert_valid_request(&request);
+    request
 }
 
 fn body(request: &Request) -> Value {
@@ -261,4 +264,19 @@ fn ids_parse_display_and_convert() {
         "".parse::<ConnectionId>().unwrap_err().to_string(),
         "invalid input: the connection id is empty"
     );
+}
+
+#[tokio::test]
+async fn the_spec_check_catches_the_official_clis_string_dst_id() {
+    let server = server().await;
+    // What the Python CLI sends for cancel sync: the id as a string.
+    reqwest::Client::new()
+        .delete(format!("{}{RCLONE_PATH}", server.uri()))
+        .json(&json!({"dst_id": "6003036"}))
+        .send()
+        .await
+        .unwrap();
+    let request = server.received_requests().await.unwrap().pop().unwrap();
+    let caught = std::panic::catch_unwind(|| common::assert_valid_request(&request));
+    assert!(caught.is_err(), "a string dst_id must fail the spec check");
 }
