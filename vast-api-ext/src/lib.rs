@@ -61,6 +61,7 @@ pub use secret::ApiKey;
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
+#[derive(Debug)]
 pub struct ReadmeDoctests;
 
 #[cfg(test)]

@@ -52,7 +52,8 @@ impl Clock for TokioClock {
 
 /// A clock for tests: `sleep` returns at once and advances virtual time, and
 /// every wait is recorded, so retry schedules can be asserted exactly without
-/// sleeping.
+/// sleeping. Virtual time is the sum of all waits: concurrent sleepers add up
+/// rather than overlap, so prefer it for sequential calls.
 ///
 /// ```
 /// use std::{sync::Arc, time::Duration};

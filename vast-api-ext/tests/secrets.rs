@@ -103,3 +103,41 @@ async fn a_redirect_to_another_host_is_not_followed() {
     assert!(matches!(err, Error::Api { status: 307, .. }), "{err:?}");
     assert!(other.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_own_reqwest_builder_keeps_its_headers_but_cannot_follow_redirects() {
+    let other = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_json(json!({"success": true})))
+        .mount(&other)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/api/v0/commands/rclone/", other.uri()).as_str(),
+        ))
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-team", "data".parse().unwrap());
+    let own = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::limited(10));
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .http_client_builder(own)
+        .retry(vast_api_ext::RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Api { status: 302, .. }), "{err:?}");
+    assert!(other.received_requests().await.unwrap().is_empty());
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent[0].headers.get("x-team").unwrap(), "data");
+    assert_eq!(
+        sent[0].headers.get("authorization").unwrap(),
+        format!("Bearer {KEY}").as_str()
+    );
+}
