@@ -1,1 +1,93 @@
-//! placeholder
+//! Ergonomic Vast.ai client for copy, cloud copy and cancel sync.
+//!
+//! Built on the generated [`vast_api`] client: typed ids and [`Location`]s
+//! checked before any network I/O, a [`CloudCopy`] builder, one [`Error`]
+//! type, and retries that never start a cloud copy twice ([`RetryConfig`]).
+//!
+//! # Guide
+//!
+//! ```no_run
+//! use vast_api_ext::{Client, CloudCopy, ConnectionId, InstanceId, Location, Transfer};
+//!
+//! # async fn run() -> Result<(), vast_api_ext::Error> {
+//! // Key: VAST_API_KEY, else ~/.config/vastai/vast_api_key, else ~/.vast_api_key.
+//! let client = Client::from_env()?;
+//!
+//! // Copy between two instances.
+//! let src: Location = "C.6003036:/workspace/data/".parse()?;
+//! let dst: Location = "C.7001234:/workspace/".parse()?;
+//! println!("{:?}", client.copy(&src, &dst).await?.message);
+//!
+//! // Copy from an instance to a cloud connection (S3, Drive…).
+//! let upload = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+//!     .src("/workspace/results")
+//!     .dst("my-bucket/results")
+//!     .size_only(true);
+//! println!("{:?}", client.cloud_copy(&upload).await?.result_url);
+//!
+//! // Cancel the sync into an instance.
+//! client.cancel_sync(InstanceId(7001234)).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every failure is an [`Error`]: [`Error::InvalidInput`] before the network,
+//! then [`Error::Api`] (with the server's `code()` such as `no_such_instance`),
+//! [`Error::Rejected`] (`200 {success:false}`), [`Error::Unauthorized`],
+//! [`Error::RateLimited`], [`Error::Timeout`], [`Error::Transport`] and
+//! [`Error::Decode`]. Which failures are retried is the table in [`retry`].
+//!
+//! The API key is only ever sent in the `Authorization` header: never in a
+//! URL or body, never logged, and redacted in every `Debug`/`Display`.
+#![warn(missing_docs)]
+
+mod client;
+mod cloud_copy;
+mod config;
+mod error;
+mod ids;
+mod location;
+pub mod retry;
+mod secret;
+
+pub use client::{Client, CloudCopyOutcome, Outcome};
+pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
+pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
+pub use error::{Error, Operation};
+pub use ids::{ConnectionId, InstanceId};
+pub use location::{Location, MAX_PATH_LEN};
+pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
+pub use secret::ApiKey;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[derive(Debug)]
+pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+
+    #[test]
+    fn client_and_its_futures_can_cross_threads() {
+        send_sync_clone::<Client>();
+        send_sync_clone::<Location>();
+        send_sync_clone::<CloudCopy>();
+        send_sync_clone::<RetryConfig>();
+        let client = Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let loc = Location::new(1u64, "/a").unwrap_or_else(|e| panic!("{e}"));
+        let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+        send(&client.copy(&loc, &loc));
+        send(&client.cloud_copy(&request));
+        send(&client.cancel_sync(InstanceId(1)));
+        fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
+        is_error::<Error>();
+    }
+}

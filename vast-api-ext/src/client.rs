@@ -1,0 +1,567 @@
+//! `Client`: the three operations, each one call of the generated client per
+//! attempt, wrapped in the retry loop, the deadline and a tracing span.
+
+use crate::retry::{Failure, RetryConfig, Shared, classify, parse_retry_after};
+use crate::{ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation};
+use progenitor_client::{Error as RawError, ResponseValue};
+use std::future::Future;
+use std::time::Duration;
+use tracing::Instrument;
+use vast_api::types;
+
+/// How many body bytes an error keeps.
+const BODY_PREFIX: usize = 200;
+
+/// A Vast.ai client for copy, cloud copy and cancel sync.
+///
+/// Cheap to clone (an `Arc` inside); clones share the connection pool, the
+/// retry quota and the per-endpoint pacing. `Send + Sync`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), vast_api_ext::Error> {
+/// let client = vast_api_ext::Client::from_env()?;
+/// let outcome = client.cancel_sync(6003036.into()).await?;
+/// println!("{}", outcome.message.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: std::sync::Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) raw: vast_api::Client,
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
+    pub(crate) retry: RetryConfig,
+    pub(crate) shared: Shared,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"***")
+            .field("timeout", &self.inner.timeout)
+            .field("deadline", &self.inner.deadline)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+/// The answer to a successful copy or cancel sync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The server's `msg`, if any.
+    pub message: Option<String>,
+    /// Attempts the call made (1 when nothing was retried).
+    pub attempts: u32,
+}
+
+/// The answer to a successful cloud copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloudCopyOutcome {
+    /// The server's `msg`, if any.
+    pub message: Option<String>,
+    /// Where the transfer's result can be read, if the server gave it.
+    pub result_url: Option<String>,
+    /// Attempts the call made (1 when nothing was retried).
+    pub attempts: u32,
+}
+
+/// One failed attempt: the error to return and what it says for retrying.
+struct AttemptError {
+    error: Error,
+    failure: Failure,
+    retry_after: Option<Duration>,
+}
+
+impl Client {
+    /// A builder with the defaults documented on [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment and key files only.
+    ///
+    /// ```no_run
+    /// let client = vast_api_ext::Client::from_env()?;
+    /// # Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// The base URL in use (no trailing `/`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The generated client underneath, for calls this crate does not wrap.
+    pub fn raw(&self) -> &vast_api::Client {
+        &self.inner.raw
+    }
+
+    /// Tokens left in the retry quota shared by this client's clones.
+    pub fn retry_quota_left(&self) -> u32 {
+        self.inner.shared.quota_left()
+    }
+
+    /// Copies `src` to `dst` between two instances
+    /// (`PUT /api/v0/commands/copy_direct/`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// let src = "C.6003036:/workspace/data/".parse()?;
+    /// let dst = "C.7001234:/workspace/".parse()?;
+    /// let outcome = client.copy(&src, &dst).await?;
+    /// println!("{}", outcome.message.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn copy(&self, src: &Location, dst: &Location) -> Result<Outcome, Error> {
+        let body = types::CopyRequest {
+            src_id: Some(src.instance().to_string()),
+            dst_id: Some(dst.instance().to_string()),
+            src_path: src.path().to_owned(),
+            dst_path: dst.path().to_owned(),
+        };
+        let op = Operation::Copy;
+        let (answer, attempts) = self
+            .run(op, || async {
+                let result = self.inner.raw.copy(&body).await;
+                check(op, self.now(), result, api_error, |r| {
+                    (r.success, r.msg.clone())
+                })
+                .await
+            })
+            .await?;
+        Ok(Outcome {
+            message: answer.msg,
+            attempts,
+        })
+    }
+
+    /// Starts a cloud copy (`POST /api/v0/commands/rclone/`). Failures that
+    /// may have started the transfer are not retried unless
+    /// [`RetryConfig::with_retry_non_idempotent`] says so.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
+    /// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+    ///     .src("/workspace/results")
+    ///     .dst("my-bucket/results");
+    /// let outcome = client.cloud_copy(&request).await?;
+    /// println!("{:?}", outcome.result_url);
+    /// # Ok(()) }
+    /// ```
+    pub async fn cloud_copy(&self, request: &CloudCopy) -> Result<CloudCopyOutcome, Error> {
+        let body = request.to_body()?;
+        let op = Operation::CloudCopy;
+        let (answer, attempts) = self
+            .run(op, || async {
+                let result = self.inner.raw.cloud_copy(&body).await;
+                check(op, self.now(), result, cloud_copy_error, |r| {
+                    (r.success, r.msg.clone())
+                })
+                .await
+            })
+            .await?;
+        Ok(CloudCopyOutcome {
+            message: answer.msg,
+            result_url: answer.result_url,
+            attempts,
+        })
+    }
+
+    /// Cancels the sync whose destination is instance `dst`
+    /// (`DELETE /api/v0/commands/rclone/`, sending the integer `dst_id`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// let outcome = client.cancel_sync(vast_api_ext::InstanceId(6003036)).await?;
+    /// println!("{}", outcome.message.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
+        let dst_id = i64::try_from(dst.get()).map_err(|_| {
+            Error::invalid(format!(
+                "the instance id {dst} is too large for cancel sync"
+            ))
+        })?;
+        let body = types::CancelSyncRequest { dst_id };
+        let op = Operation::CancelSync;
+        let (answer, attempts) = self
+            .run(op, || async {
+                let result = self.inner.raw.cancel_sync(&body).await;
+                check(op, self.now(), result, api_error, |r| {
+                    (r.success, r.msg.clone())
+                })
+                .await
+            })
+            .await?;
+        Ok(Outcome {
+            message: answer.msg,
+            attempts,
+        })
+    }
+
+    fn now(&self) -> std::time::SystemTime {
+        self.inner.retry.clock().system_now()
+    }
+
+    /// The retry loop: pacing, per-attempt timeout, deadline, quota, backoff.
+    async fn run<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, AttemptError>>,
+    {
+        let span = tracing::info_span!(
+            "vast_api_ext",
+            operation = op.name(),
+            method = op.method(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        self.run_inner(op, attempt, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn run_inner<T, F, Fut>(
+        &self,
+        op: Operation,
+        attempt: F,
+        span: &tracing::Span,
+    ) -> Result<(T, u32), Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, AttemptError>>,
+    {
+        let inner = &*self.inner;
+        let config = &inner.retry;
+        let clock = config.clock();
+        let deadline = clock.now() + inner.deadline;
+        let mut taken = 0u32;
+        let mut n = 0u32;
+        let mut last: Option<Error> = None;
+        loop {
+            // Wait for this endpoint's pacing slot, within the deadline.
+            let remaining = deadline.saturating_duration_since(clock.now());
+            let permit = match tokio::time::timeout(
+                remaining,
+                inner.shared.pace(config, op, deadline),
+            )
+            .await
+            {
+                Ok(Ok(permit)) => permit,
+                // The slot would start after the deadline, or the deadline passed.
+                _ => {
+                    return Err(last.unwrap_or(Error::Timeout {
+                        operation: op,
+                        attempts: n,
+                    }));
+                }
+            };
+            n += 1;
+            span.record("attempts", n);
+            let remaining = deadline.saturating_duration_since(clock.now());
+            let limit = remaining.min(inner.timeout);
+            let result = match tokio::time::timeout(limit, attempt())
+                .instrument(tracing::debug_span!("attempt", attempt = n))
+                .await
+            {
+                Ok(result) => result,
+                Err(_) => Err(AttemptError {
+                    error: Error::Timeout {
+                        operation: op,
+                        attempts: n,
+                    },
+                    failure: Failure::Timeout,
+                    retry_after: None,
+                }),
+            };
+            drop(permit);
+            let failed = match result {
+                Ok(value) => {
+                    span.record("status", 200);
+                    inner.shared.succeeded(config, op);
+                    inner.shared.refund(config, taken);
+                    tracing::debug!(attempts = n, "call succeeded");
+                    return Ok((value, n));
+                }
+                Err(failed) => failed,
+            };
+            let mut error = failed.error;
+            error.set_attempts(n);
+            if let Some(status) = error.status() {
+                span.record("status", status);
+            }
+            if failed.failure == Failure::Status(429) {
+                inner.shared.throttled(config, op, failed.retry_after);
+            }
+            let safety = classify(failed.failure);
+            if n >= config.max_attempts() || !config.may_retry(op, safety) {
+                tracing::debug!(attempts = n, ?safety, "call failed: {error}");
+                return Err(error);
+            }
+            let wait = match failed.retry_after {
+                Some(after) if after > config.max_retry_after() => {
+                    tracing::debug!(?after, "Retry-After is longer than allowed; giving up");
+                    return Err(error);
+                }
+                Some(after) => after,
+                None => config.backoff(n),
+            };
+            if clock.now() + wait >= deadline {
+                tracing::debug!(?wait, "the wait would cross the deadline; giving up");
+                return Err(error);
+            }
+            let Some(cost) = inner
+                .shared
+                .acquire_retry(config, failed.failure == Failure::Timeout)
+            else {
+                tracing::debug!("retry quota exhausted; giving up");
+                return Err(error);
+            };
+            taken += cost;
+            tracing::debug!(attempt = n, ?wait, "retrying after: {error}");
+            if !wait.is_zero() {
+                clock.sleep(wait).await;
+            }
+            last = Some(error);
+        }
+    }
+}
+
+/// Turns one generated call's result into a value or an [`AttemptError`].
+async fn check<T, E>(
+    op: Operation,
+    now: std::time::SystemTime,
+    result: Result<ResponseValue<T>, RawError<E>>,
+    documented: fn(Operation, u16, E) -> Error,
+    success: impl Fn(&T) -> (Option<bool>, Option<String>),
+) -> Result<T, AttemptError>
+where
+    E: std::fmt::Debug,
+{
+    let fail = |error, failure| AttemptError {
+        error,
+        failure,
+        retry_after: None,
+    };
+    match result {
+        Ok(answer) => {
+            let answer = answer.into_inner();
+            match success(&answer) {
+                (Some(false), msg) => Err(fail(
+                    Error::Rejected {
+                        operation: op,
+                        message: msg.unwrap_or_else(|| "no reason given".to_owned()),
+                        attempts: 1,
+                    },
+                    Failure::Final,
+                )),
+                _ => Ok(answer),
+            }
+        }
+        Err(RawError::ErrorResponse(answer)) => {
+            let status = answer.status().as_u16();
+            let error = documented(op, status, answer.into_inner());
+            Err(fail(error, Failure::Status(status)))
+        }
+        Err(RawError::CommunicationError(e)) => Err(transport(op, e)),
+        Err(RawError::ResponseBodyError(e)) => Err(transport(op, e)),
+        Err(RawError::InvalidResponsePayload(bytes, _)) => Err(fail(
+            Error::Decode {
+                operation: op,
+                status: None,
+                body_prefix: prefix(&bytes),
+                attempts: 1,
+            },
+            Failure::Final,
+        )),
+        Err(RawError::UnexpectedResponse(response)) => Err(unexpected(op, now, response).await),
+        Err(RawError::InvalidRequest(message)) => {
+            Err(fail(Error::InvalidInput { message }, Failure::Final))
+        }
+        Err(other) => Err(fail(
+            Error::Transport {
+                operation: op,
+                source: other.to_string().into(),
+                attempts: 1,
+            },
+            Failure::Final,
+        )),
+    }
+}
+
+fn transport(op: Operation, e: reqwest::Error) -> AttemptError {
+    let (error, failure) = if e.is_connect() {
+        (
+            Error::Transport {
+                operation: op,
+                source: Box::new(e),
+                attempts: 1,
+            },
+            Failure::Connect,
+        )
+    } else if e.is_timeout() {
+        (
+            Error::Timeout {
+                operation: op,
+                attempts: 1,
+            },
+            Failure::Timeout,
+        )
+    } else {
+        (
+            Error::Transport {
+                operation: op,
+                source: Box::new(e),
+                attempts: 1,
+            },
+            Failure::Transport,
+        )
+    };
+    AttemptError {
+        error,
+        failure,
+        retry_after: None,
+    }
+}
+
+fn api_error(op: Operation, status: u16, body: types::ApiError) -> Error {
+    Error::Api {
+        operation: op,
+        status,
+        code: body.error,
+        message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
+        attempts: 1,
+    }
+}
+
+fn cloud_copy_error(op: Operation, status: u16, body: types::CloudCopyError) -> Error {
+    Error::Api {
+        operation: op,
+        status,
+        code: None,
+        message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
+        attempts: 1,
+    }
+}
+
+/// An answer with a status the operation does not document (401, 403, 429, 5xx…).
+async fn unexpected(
+    op: Operation,
+    now: std::time::SystemTime,
+    response: reqwest::Response,
+) -> AttemptError {
+    let status = response.status();
+    let code = status.as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now));
+    let body = response.bytes().await.unwrap_or_default();
+    let (server_code, message) = summarize(status, &body);
+    let error = match code {
+        401 | 403 => Error::Unauthorized {
+            operation: op,
+            status: code,
+            message: Some(message).filter(|m| !m.is_empty()),
+            attempts: 1,
+        },
+        429 => Error::RateLimited {
+            retry_after,
+            operation: op,
+            message: Some(message).filter(|m| !m.is_empty()),
+            attempts: 1,
+        },
+        _ => Error::Api {
+            operation: op,
+            status: code,
+            code: server_code,
+            message,
+            attempts: 1,
+        },
+    };
+    AttemptError {
+        error,
+        failure: Failure::Status(code),
+        retry_after,
+    }
+}
+
+/// A readable summary of an error body: the JSON `msg` (and `error` code) if
+/// it is the API's JSON, the `<title>` of an HTML page, or the first bytes of text.
+fn summarize(status: reqwest::StatusCode, body: &[u8]) -> (Option<String>, String) {
+    if let Ok(api) = serde_json::from_slice::<types::ApiError>(body)
+        && (api.msg.is_some() || api.error.is_some())
+    {
+        return (api.error, api.msg.unwrap_or_default());
+    }
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    let reason = status.canonical_reason().unwrap_or("");
+    if trimmed.is_empty() {
+        return (None, reason.to_owned());
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        let title = lower
+            .find("<title>")
+            .and_then(|start| {
+                let rest = &trimmed[start + 7..];
+                rest.to_ascii_lowercase()
+                    .find("</title>")
+                    .map(|end| rest[..end].trim().to_owned())
+            })
+            .filter(|t| !t.is_empty());
+        return (
+            None,
+            format!(
+                "{} (an HTML error page)",
+                title.unwrap_or_else(|| reason.to_owned())
+            ),
+        );
+    }
+    (None, prefix(trimmed.as_bytes()))
+}
+
+/// The first [`BODY_PREFIX`] bytes, lossy UTF-8, on one line.
+fn prefix(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(BODY_PREFIX)];
+    let text = String::from_utf8_lossy(cut).replace(['\n', '\r'], " ");
+    if body.len() > BODY_PREFIX {
+        format!("{text}…")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_well() {
+        let s = reqwest::StatusCode::BAD_GATEWAY;
+        let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        assert_eq!(
+            summarize(s, html),
+            (None, "502 Bad Gateway (an HTML error page)".to_owned())
+        );
+        assert_eq!(summarize(s, b""), (None, "Bad Gateway".to_owned()));
+        assert_eq!(
+            summarize(s, br#"{"success":false,"error":"boom","msg":"down"}"#),
+            (Some("boom".to_owned()), "down".to_owned())
+        );
+        let long = vec![b'x'; 500];
+        assert_eq!(summarize(s, &long).1.chars().count(), BODY_PREFIX + 1);
+    }
+}

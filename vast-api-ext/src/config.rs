@@ -1,0 +1,431 @@
+//! `ClientBuilder`: where the key and base URL come from, timeouts, and the
+//! HTTP client escape hatch.
+
+use crate::retry::{RetryConfig, Shared};
+use crate::{ApiKey, Client, Error};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Per-attempt timeout by default (the official CLI's 120 s).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = vast_api::DEFAULT_TIMEOUT;
+/// Overall deadline per call (attempts plus waits) by default.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// The environment a key and URL are looked up in; captured once so the
+/// lookup can be tested without touching the process environment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Env {
+    pub(crate) vast_api_key: Option<String>,
+    pub(crate) vast_url: Option<String>,
+    pub(crate) xdg_config_home: Option<PathBuf>,
+    pub(crate) home: Option<PathBuf>,
+}
+
+impl Env {
+    pub(crate) fn from_process() -> Self {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Self {
+            vast_api_key: var("VAST_API_KEY").map(|v| v.to_string_lossy().into_owned()),
+            vast_url: var("VAST_URL").map(|v| v.to_string_lossy().into_owned()),
+            xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
+            home: var("HOME")
+                .or_else(|| var("USERPROFILE"))
+                .map(PathBuf::from),
+        }
+    }
+}
+
+/// Finds the key: explicit, env `VAST_API_KEY`, `$XDG_CONFIG_HOME/vastai/vast_api_key`
+/// (default `~/.config/vastai/vast_api_key`), legacy `~/.vast_api_key`.
+pub(crate) fn resolve_api_key(explicit: Option<&str>, env: &Env) -> Result<ApiKey, Error> {
+    if let Some(key) = explicit {
+        return ApiKey::from_source(key, "ClientBuilder::api_key");
+    }
+    if let Some(key) = &env.vast_api_key {
+        return ApiKey::from_source(key, "the VAST_API_KEY environment variable");
+    }
+    let config_dir = env
+        .xdg_config_home
+        .clone()
+        .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
+    let mut files = Vec::new();
+    if let Some(dir) = config_dir {
+        files.push(dir.join("vastai").join("vast_api_key"));
+    }
+    if let Some(home) = &env.home {
+        files.push(home.join(".vast_api_key"));
+    }
+    for file in &files {
+        if let Some(text) = read_key_file(file)? {
+            return ApiKey::from_source(&text, &format!("the file {}", file.display()));
+        }
+    }
+    Err(Error::Config(
+        "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to \
+         ~/.config/vastai/vast_api_key"
+            .to_owned(),
+    ))
+}
+
+fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Config(format!(
+            "cannot read the API key file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Checks a base URL: http(s) only, `http://` only to loopback unless
+/// allowed, no credentials, query or fragment; the trailing `/` is removed.
+pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let bad = |why: &str| Error::Config(format!("the base URL `{url}` {why}"));
+    let parsed =
+        reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "holds credentials; the key goes in ClientBuilder::api_key",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("has a query or fragment"));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" => {
+            let host = parsed.host_str().unwrap_or("");
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback && !allow_insecure_http {
+                return Err(bad(
+                    "uses http:// to a host that is not loopback, which would send the key \
+                     unencrypted; use https:// or ClientBuilder::allow_insecure_http(true)",
+                ));
+            }
+        }
+        _ => return Err(bad("must start with https:// (or http:// to localhost)")),
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Builds a [`Client`]. Every setting has a default:
+///
+/// | setting | default |
+/// |---|---|
+/// | API key | env `VAST_API_KEY`, else `$XDG_CONFIG_HOME/vastai/vast_api_key` (default `~/.config/vastai/vast_api_key`), else `~/.vast_api_key`; trimmed |
+/// | base URL | env `VAST_URL`, else `https://console.vast.ai`; `http://` only to loopback |
+/// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]) |
+/// | deadline per call (attempts and waits) | 300 s ([`DEFAULT_DEADLINE`]) |
+/// | retries | [`RetryConfig::standard`] |
+/// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let client = vast_api_ext::Client::builder()
+///     .api_key("my-key")
+///     .timeout(Duration::from_secs(30))
+///     .user_agent_suffix("my-tool/1.0")
+///     .build()?;
+/// # Ok::<(), vast_api_ext::Error>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    allow_insecure_http: bool,
+    timeout: Duration,
+    deadline: Duration,
+    user_agent_suffix: Option<String>,
+    http: Option<reqwest::ClientBuilder>,
+    retry: RetryConfig,
+    env: Option<Env>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("custom_http", &self.http.is_some())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: None,
+            allow_insecure_http: false,
+            timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            user_agent_suffix: None,
+            http: None,
+            retry: RetryConfig::standard(),
+            env: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (beats the environment and the key files). Whitespace
+    /// around it is trimmed; an empty key makes [`build`](Self::build) fail.
+    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
+        // Kept unchecked until build(), which names this source if it is empty.
+        self.api_key = Some(ApiKey(key.as_ref().to_owned()));
+        self
+    }
+
+    /// The base URL (beats env `VAST_URL`), e.g. `http://127.0.0.1:8080` in tests.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows `http://` to a host other than loopback. The key then travels
+    /// unencrypted; only for trusted networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Timeout of one attempt (connect, send, answer).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Overall deadline of one call, attempts and waits included. A wait that
+    /// would end after it is not started.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Appended to the `User-Agent`, e.g. `my-tool/1.0`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Escape hatch: your own `reqwest::ClientBuilder` (proxies, root
+    /// certificates, pool settings…). The client finishes it with
+    /// [`vast_api::configure`], which adds the sensitive `Authorization`
+    /// header and turns redirects off, then sets the timeout and user agent;
+    /// those settings override yours. A finished `reqwest::Client` is not
+    /// accepted because it could not be given the key safely.
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Builds the client, reading the environment and key files for what was
+    /// not set explicitly.
+    pub fn build(self) -> Result<Client, Error> {
+        let env = self.env.unwrap_or_else(Env::from_process);
+        let key = resolve_api_key(self.api_key.as_ref().map(ApiKey::expose), &env)?;
+        let base_url = self
+            .base_url
+            .or(env.vast_url.clone())
+            .unwrap_or_else(|| vast_api::DEFAULT_BASE_URL.to_owned());
+        let base_url = check_base_url(&base_url, self.allow_insecure_http)?;
+        let mut user_agent = format!(
+            "{} vast-api-ext/{}",
+            vast_api::USER_AGENT,
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(suffix) = &self.user_agent_suffix {
+            user_agent.push(' ');
+            user_agent.push_str(suffix.trim());
+        }
+        let http = vast_api::configure(self.http.unwrap_or_default(), key.expose())
+            .map_err(|e| Error::Config(e.to_string()))?
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(vast_api::DEFAULT_CONNECT_TIMEOUT))
+            .user_agent(user_agent)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let shared = Shared::new(&self.retry);
+        Ok(Client {
+            inner: Arc::new(crate::client::Inner {
+                raw: vast_api::Client::new_with_client(&base_url, http),
+                base_url,
+                timeout: self.timeout,
+                deadline: self.deadline,
+                retry: self.retry,
+                shared,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_home(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "vast-api-ext-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn key_order_is_explicit_env_xdg_file_legacy_file() {
+        let home = temp_home("order");
+        let xdg = home.join("xdg");
+        write(&home.join(".vast_api_key"), "legacy\n");
+        let mut env = Env {
+            home: Some(home.clone()),
+            ..Env::default()
+        };
+        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "legacy");
+        write(&home.join(".config/vastai/vast_api_key"), "  dotconfig  ");
+        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "dotconfig");
+        env.xdg_config_home = Some(xdg.clone());
+        // $XDG_CONFIG_HOME replaces ~/.config: its file is missing, so legacy wins.
+        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "legacy");
+        write(&xdg.join("vastai/vast_api_key"), "xdg\n");
+        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "xdg");
+        env.vast_api_key = Some(" from-env ".into());
+        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "from-env");
+        assert_eq!(
+            resolve_api_key(Some("explicit"), &env).unwrap().expose(),
+            "explicit"
+        );
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[test]
+    fn an_empty_key_is_an_error_naming_its_source() {
+        let home = temp_home("empty");
+        write(&home.join(".vast_api_key"), " \n");
+        let mut env = Env {
+            home: Some(home.clone()),
+            ..Env::default()
+        };
+        let file = home.join(".vast_api_key");
+        assert_eq!(
+            resolve_api_key(None, &env).unwrap_err().to_string(),
+            format!(
+                "cannot configure the Vast.ai client: the API key from the file {} is empty",
+                file.display()
+            )
+        );
+        env.vast_api_key = Some("\t".into());
+        assert_eq!(
+            resolve_api_key(None, &env).unwrap_err().to_string(),
+            "cannot configure the Vast.ai client: the API key from the VAST_API_KEY environment variable is empty"
+        );
+        assert_eq!(
+            resolve_api_key(Some(""), &env).unwrap_err().to_string(),
+            "cannot configure the Vast.ai client: the API key from ClientBuilder::api_key is empty"
+        );
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[test]
+    fn no_key_anywhere_says_where_to_put_one() {
+        let home = temp_home("none");
+        let env = Env {
+            home: Some(home.clone()),
+            ..Env::default()
+        };
+        let err = resolve_api_key(None, &env).unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(err.to_string().contains("set VAST_API_KEY"), "{err}");
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+
+    #[test]
+    fn base_url_order_is_explicit_env_default() {
+        let env = Env {
+            vast_api_key: Some("k".into()),
+            vast_url: Some("https://env.example/".into()),
+            ..Env::default()
+        };
+        let c = ClientBuilder::default().env(env.clone()).build().unwrap();
+        assert_eq!(c.base_url(), "https://env.example");
+        let c = ClientBuilder::default()
+            .env(env)
+            .base_url("http://127.0.0.1:8080/")
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:8080");
+        let c = ClientBuilder::default()
+            .env(Env {
+                vast_api_key: Some("k".into()),
+                ..Env::default()
+            })
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), "https://console.vast.ai");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        let ok = [
+            ("https://console.vast.ai/", "https://console.vast.ai"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            ("http://127.0.0.1:1/", "http://127.0.0.1:1"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("https://proxy.example/vast/", "https://proxy.example/vast"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(check_base_url(input, false).unwrap(), want, "{input}");
+        }
+        let refused = [
+            "http://console.vast.ai",
+            "http://10.0.0.1:8080",
+            "ftp://console.vast.ai",
+            "https://user:pw@console.vast.ai",
+            "https://console.vast.ai/?key=x",
+            "console.vast.ai",
+        ];
+        for input in refused {
+            let err = check_base_url(input, false).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{input}");
+        }
+        assert!(
+            check_base_url("http://console.vast.ai", false)
+                .unwrap_err()
+                .to_string()
+                .contains("allow_insecure_http(true)")
+        );
+        assert_eq!(
+            check_base_url("http://10.0.0.1:8080", true).unwrap(),
+            "http://10.0.0.1:8080"
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! `Error`: the one error type of this crate, and `Operation`.
+
+use std::time::Duration;
+
+/// Which endpoint a call went to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `PUT /api/v0/commands/copy_direct/` (idempotent).
+    Copy,
+    /// `POST /api/v0/commands/rclone/` (not idempotent: it starts a transfer).
+    CloudCopy,
+    /// `DELETE /api/v0/commands/rclone/` (idempotent).
+    CancelSync,
+}
+
+impl Operation {
+    /// The name used in messages and tracing: `copy`, `cloud copy`, `cancel sync`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Copy => "copy",
+            Self::CloudCopy => "cloud copy",
+            Self::CancelSync => "cancel sync",
+        }
+    }
+
+    /// The HTTP method.
+    pub const fn method(self) -> &'static str {
+        match self {
+            Self::Copy => "PUT",
+            Self::CloudCopy => "POST",
+            Self::CancelSync => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request has the same effect as sending it once
+    /// (RFC 9110 §9.2.2: PUT and DELETE are, POST is not).
+    pub const fn is_idempotent(self) -> bool {
+        !matches!(self, Self::CloudCopy)
+    }
+
+    pub(crate) const fn index(self) -> usize {
+        match self {
+            Self::Copy => 0,
+            Self::CloudCopy => 1,
+            Self::CancelSync => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything that can go wrong, before or during a call.
+///
+/// Variants that come from a call carry the [`Operation`] and the number of
+/// `attempts` made (1 when nothing was retried), see [`Error::attempts`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was refused before any network I/O.
+    #[error("invalid input: {message}")]
+    InvalidInput {
+        /// What is wrong and what would be right.
+        message: String,
+    },
+    /// The client could not be configured (key, base URL, HTTP client).
+    #[error("cannot configure the Vast.ai client: {0}")]
+    Config(String),
+    /// The server answered with an error status and said why (400, 404, 5xx…).
+    #[error("{operation} failed: the server answered {status}{}: {message}{}", code_suffix(.code), attempts_suffix(*.attempts))]
+    Api {
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status.
+        status: u16,
+        /// The server's `error` code, such as `invalid_args`, `no_such_user`, `no_such_instance`.
+        code: Option<String>,
+        /// The server's `msg`, or a readable summary of the body.
+        message: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// `200` with `success: false`: the server refused the request.
+    #[error("{operation} was refused by the server: {message}{}", attempts_suffix(*.attempts))]
+    Rejected {
+        /// The operation.
+        operation: Operation,
+        /// The server's `msg`.
+        message: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// `401` or `403`: the key is wrong, revoked, or lacks the permission.
+    #[error("{operation} failed: the API key was not accepted ({status}){}; check VAST_API_KEY or the key file", message_suffix(.message))]
+    Unauthorized {
+        /// The operation.
+        operation: Operation,
+        /// 401 or 403.
+        status: u16,
+        /// What the server said, if anything readable.
+        message: Option<String>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// `429`: too many requests.
+    #[error("{operation} failed: rate limited by the server (429){}{}{}", retry_after_suffix(*.retry_after), message_suffix(.message), attempts_suffix(*.attempts))]
+    RateLimited {
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+        /// The operation.
+        operation: Operation,
+        /// What the server said (often plain text), if anything.
+        message: Option<String>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// An attempt took longer than the per-attempt timeout, or the call's
+    /// deadline passed.
+    #[error("{operation} timed out{}", attempts_suffix(*.attempts))]
+    Timeout {
+        /// The operation.
+        operation: Operation,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The request could not be sent or the answer not received (connection
+    /// refused, DNS, TLS, connection reset).
+    #[error("{operation} failed: could not reach the server: {}{}", chain(source.as_ref()), attempts_suffix(*.attempts))]
+    Transport {
+        /// The operation.
+        operation: Operation,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The answer's body is not what the API documents (not JSON, truncated,
+    /// empty). `status` is `None` when the raw client does not report it (an
+    /// undecodable 200, 400 or 404 body).
+    #[error("{operation} failed: the server's answer{} could not be read: {}", status_suffix(*.status), describe_body(.body_prefix))]
+    Decode {
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status, when known.
+        status: Option<u16>,
+        /// The first bytes of the body (at most 200), lossy UTF-8.
+        body_prefix: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// An error and its sources, joined by `: `, without repeats.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = e.source();
+    }
+    text
+}
+
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+}
+
+fn message_suffix(message: &Option<String>) -> String {
+    match message {
+        Some(m) if !m.is_empty() => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+fn retry_after_suffix(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!("; retry after {} s", d.as_secs_f64().ceil()),
+        None => String::new(),
+    }
+}
+
+fn status_suffix(status: Option<u16>) -> String {
+    status.map(|s| format!(" ({s})")).unwrap_or_default()
+}
+
+fn describe_body(prefix: &str) -> String {
+    if prefix.trim().is_empty() {
+        "the body is empty".to_owned()
+    } else {
+        format!("expected JSON, got `{}`", prefix.trim())
+    }
+}
+
+impl Error {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status of the answer, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::Unauthorized { status, .. } => Some(*status),
+            Self::Rejected { .. } => Some(200),
+            Self::RateLimited { .. } => Some(429),
+            Self::Decode { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The server's `error` code (`invalid_args`, `no_such_user`, `no_such_instance`…).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The operation, for errors that come from a call.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Self::Api { operation, .. }
+            | Self::Rejected { operation, .. }
+            | Self::Unauthorized { operation, .. }
+            | Self::RateLimited { operation, .. }
+            | Self::Timeout { operation, .. }
+            | Self::Transport { operation, .. }
+            | Self::Decode { operation, .. } => Some(*operation),
+            _ => None,
+        }
+    }
+
+    /// How many attempts the call made before this error (0 for errors
+    /// raised before any network I/O).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Api { attempts, .. }
+            | Self::Rejected { attempts, .. }
+            | Self::Unauthorized { attempts, .. }
+            | Self::RateLimited { attempts, .. }
+            | Self::Timeout { attempts, .. }
+            | Self::Transport { attempts, .. }
+            | Self::Decode { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, n: u32) {
+        match self {
+            Self::Api { attempts, .. }
+            | Self::Rejected { attempts, .. }
+            | Self::Unauthorized { attempts, .. }
+            | Self::RateLimited { attempts, .. }
+            | Self::Timeout { attempts, .. }
+            | Self::Transport { attempts, .. }
+            | Self::Decode { attempts, .. } => *attempts = n,
+            _ => {}
+        }
+    }
+
+    /// Whether the same call may succeed if made again later: a rate limit, a
+    /// timeout, a transport failure, or a 408/5xx answer. Whether repeating
+    /// it is *safe* (a cloud copy may already have started) is what the
+    /// client's retry table decides; see [`RetryConfig`](crate::RetryConfig).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Api { status, .. } => *status == 408 || *status >= 500,
+            _ => false,
+        }
+    }
+}

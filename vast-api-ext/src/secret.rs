@@ -1,0 +1,55 @@
+//! `ApiKey`: the API key as a secret whose `Debug` and `Display` redact it.
+
+use crate::Error;
+
+/// A Vast.ai API key. `Debug` and `Display` print `ApiKey(***)` / `***`; the
+/// only way to read it is [`ApiKey::expose`], which this crate calls once, to
+/// build the sensitive `Authorization` header.
+///
+/// ```
+/// let key = vast_api_ext::ApiKey::new("  s3cret\n")?;
+/// assert_eq!(format!("{key:?}"), "ApiKey(***)");
+/// assert_eq!(key.to_string(), "***");
+/// assert_eq!(key.expose(), "s3cret");
+/// # Ok::<(), vast_api_ext::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(pub(crate) String);
+
+impl ApiKey {
+    /// A key from text; surrounding whitespace is trimmed. An empty key is an
+    /// error ([`Error::Config`]).
+    pub fn new(key: impl AsRef<str>) -> Result<Self, Error> {
+        Self::from_source(key.as_ref(), "the key given to ApiKey::new")
+    }
+
+    pub(crate) fn from_source(key: &str, source: &str) -> Result<Self, Error> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Error::Config(format!("the API key from {source} is empty")));
+        }
+        if key.chars().any(|c| c.is_control()) {
+            return Err(Error::Config(format!(
+                "the API key from {source} holds a control character (the key is not shown)"
+            )));
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    /// The key itself. Put it nowhere but an `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+impl std::fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}

@@ -1,0 +1,285 @@
+//! Every error variant, produced by a real answer from a local server, checked
+//! by variant and by its `Display` text.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{client, ok_json};
+use serde_json::json;
+use std::time::Duration;
+use vast_api_ext::{
+    Client, CloudCopy, Error, InstanceId, Location, Operation, RetryConfig, Transfer,
+};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn answering(template: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn copy_error(template: ResponseTemplate) -> Error {
+    let server = answering(template).await;
+    let src: Location = "C.1:/a".parse().unwrap();
+    let dst: Location = "C.2:/b".parse().unwrap();
+    let err = client(&server).copy(&src, &dst).await.unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    err
+}
+
+fn json_status(status: u16, body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+#[tokio::test]
+async fn a_400_is_an_api_error_with_the_servers_code_and_message() {
+    let err = copy_error(json_status(
+        400,
+        json!({"success": false, "error": "invalid_args", "msg": "src_path is required"}),
+    ))
+    .await;
+    assert!(matches!(
+        &err,
+        Error::Api { operation: Operation::Copy, status: 400, code: Some(c), message, attempts: 1 }
+            if c == "invalid_args" && message == "src_path is required"
+    ));
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.code(), Some("invalid_args"));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the server answered 400 (invalid_args): src_path is required"
+    );
+}
+
+#[tokio::test]
+async fn a_404_keeps_each_code() {
+    for (code, msg) in [
+        ("no_such_user", "No such user"),
+        ("no_such_instance", "Instance 2 not found"),
+    ] {
+        let err = copy_error(json_status(
+            404,
+            json!({"success": false, "error": code, "msg": msg}),
+        ))
+        .await;
+        assert!(matches!(err, Error::Api { status: 404, .. }));
+        assert_eq!(err.code(), Some(code));
+        assert_eq!(
+            err.to_string(),
+            format!("copy failed: the server answered 404 ({code}): {msg}")
+        );
+    }
+}
+
+#[tokio::test]
+async fn cancel_sync_404_names_the_operation() {
+    let server = answering(json_status(
+        404,
+        json!({"success": false, "error": "no_such_instance", "msg": "no instance 9"}),
+    ))
+    .await;
+    let err = client(&server)
+        .cancel_sync(InstanceId(9))
+        .await
+        .unwrap_err();
+    assert_eq!(err.operation(), Some(Operation::CancelSync));
+    assert_eq!(
+        err.to_string(),
+        "cancel sync failed: the server answered 404 (no_such_instance): no instance 9"
+    );
+}
+
+#[tokio::test]
+async fn cloud_copy_400_has_no_code() {
+    let server = answering(json_status(
+        400,
+        json!({"success": false, "msg": "invalid transfer"}),
+    ))
+    .await;
+    let request = CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance).src("b/x");
+    let err = client(&server).cloud_copy(&request).await.unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Api {
+            status: 400,
+            code: None,
+            ..
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "cloud copy failed: the server answered 400: invalid transfer"
+    );
+}
+
+#[tokio::test]
+async fn a_401_is_unauthorized() {
+    let err = copy_error(json_status(
+        401,
+        json!({"success": false, "error": "auth_error", "msg": "Invalid API key"}),
+    ))
+    .await;
+    assert!(matches!(err, Error::Unauthorized { status: 401, .. }));
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the API key was not accepted (401): Invalid API key; check VAST_API_KEY or the key file"
+    );
+}
+
+#[tokio::test]
+async fn a_403_with_no_body_is_unauthorized() {
+    let err = copy_error(ResponseTemplate::new(403)).await;
+    assert!(matches!(err, Error::Unauthorized { status: 403, .. }));
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the API key was not accepted (403): Forbidden; check VAST_API_KEY or the key file"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_text_429_is_rate_limited_with_retry_after() {
+    let err = copy_error(
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "2")
+            .set_body_raw(
+                "API requests too frequent, endpoint threshold=1.0",
+                "text/plain",
+            ),
+    )
+    .await;
+    assert!(matches!(
+        err,
+        Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)
+    ));
+    assert_eq!(err.status(), Some(429));
+    assert!(err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        "copy failed: rate limited by the server (429); retry after 2 s: API requests too frequent, endpoint threshold=1.0"
+    );
+}
+
+#[tokio::test]
+async fn an_html_502_reads_as_a_sentence() {
+    let err = copy_error(
+        ResponseTemplate::new(502)
+            .set_body_raw(include_str!("fixtures/bad_gateway.html"), "text/html"),
+    )
+    .await;
+    assert!(matches!(
+        err,
+        Error::Api {
+            status: 502,
+            code: None,
+            ..
+        }
+    ));
+    assert!(err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the server answered 502: 502 Bad Gateway (an HTML error page)"
+    );
+}
+
+#[tokio::test]
+async fn success_false_is_rejected() {
+    let err = copy_error(ok_json(
+        json!({"success": false, "msg": "instance 2 is not running"}),
+    ))
+    .await;
+    assert!(matches!(err, Error::Rejected { .. }));
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(
+        err.to_string(),
+        "copy was refused by the server: instance 2 is not running"
+    );
+}
+
+#[tokio::test]
+async fn cloud_copy_success_false_is_rejected_not_started() {
+    let server = answering(ok_json(
+        json!({"success": false, "msg": "no such connection"}),
+    ))
+    .await;
+    let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+    let err = client(&server).cloud_copy(&request).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cloud copy was refused by the server: no such connection"
+    );
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
+    let err = copy_error(
+        ResponseTemplate::new(200).set_body_raw(r#"{"success": tr"#, "application/json"),
+    )
+    .await;
+    assert!(
+        matches!(&err, Error::Decode { body_prefix, .. } if body_prefix == r#"{"success": tr"#)
+    );
+    assert_eq!(
+        err.to_string(),
+        r#"copy failed: the server's answer could not be read: expected JSON, got `{"success": tr`"#
+    );
+}
+
+#[tokio::test]
+async fn an_empty_body_is_a_decode_error() {
+    let err = copy_error(ResponseTemplate::new(200)).await;
+    assert!(matches!(err, Error::Decode { .. }));
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the server's answer could not be read: the body is empty"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_answer_is_a_timeout() {
+    let server =
+        answering(ok_json(json!({"success": true})).set_delay(Duration::from_secs(30))).await;
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(100))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 1, .. }));
+    assert!(err.is_retryable());
+    assert_eq!(err.to_string(), "cancel sync timed out");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(
+        err.to_string()
+            .starts_with("cancel sync failed: could not reach the server: "),
+        "{err}"
+    );
+    assert!(
+        err.to_string().to_lowercase().contains("refused"),
+        "the cause is shown: {err}"
+    );
+    assert!(!err.to_string().contains(common::KEY));
+}

@@ -1,0 +1,402 @@
+//! The retry engine on a virtual clock against local servers: which failures
+//! are retried for which operation, backoff and `Retry-After` waits, the
+//! shared quota, pacing across clones, deadlines and cancellation.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{COPY_PATH, RCLONE_PATH, client_with, ok_json, virtual_retry};
+use serde_json::json;
+use std::time::Duration;
+use vast_api_ext::{Client, CloudCopy, Error, InstanceId, Location, RetryConfig, Transfer};
+use wiremock::matchers::{any, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// A server answering `first` `times` times, then `200 {success:true}`.
+async fn failing_then_ok(first: ResponseTemplate, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(first)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ok_json(json!({"success": true, "msg": "ok"})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+fn locations() -> (Location, Location) {
+    ("C.1:/a".parse().unwrap(), "C.2:/b".parse().unwrap())
+}
+
+fn upload() -> CloudCopy {
+    CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a")
+}
+
+#[tokio::test]
+async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "3")
+            .set_body_raw("API requests too frequent", "text/plain"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let outcome = client_with(&server, retry)
+        .cloud_copy(&upload())
+        .await
+        .unwrap();
+    assert_eq!(outcome.attempts, 2);
+    assert_eq!(requests(&server).await, 2);
+    assert_eq!(clock.sleeps(), [3 * SECOND]);
+}
+
+#[tokio::test]
+async fn a_429_with_an_http_date_waits_until_then() {
+    let (retry, clock) = virtual_retry();
+    let at = httpdate::fmt_http_date(clock_wall(&clock) + 5 * SECOND);
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", at.as_str()),
+        1,
+    )
+    .await;
+    let outcome = client_with(&server, retry)
+        .cancel_sync(InstanceId(1))
+        .await
+        .unwrap();
+    assert_eq!(outcome.attempts, 2);
+    let waited = clock.sleeps()[0];
+    assert!(waited > 4 * SECOND && waited <= 5 * SECOND, "{waited:?}");
+}
+
+fn clock_wall(clock: &vast_api_ext::VirtualClock) -> std::time::SystemTime {
+    use vast_api_ext::Clock;
+    clock.system_now()
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "120"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let err = client_with(&server, retry)
+        .cancel_sync(InstanceId(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == 120 * SECOND
+    ));
+    assert_eq!(requests(&server).await, 1);
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn cloud_copy_is_never_retried_after_a_502() {
+    let server = failing_then_ok(ResponseTemplate::new(502), 5).await;
+    let (retry, clock) = virtual_retry();
+    let err = client_with(&server, retry)
+        .cloud_copy(&upload())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Api {
+            status: 502,
+            attempts: 1,
+            ..
+        }
+    ));
+    assert_eq!(requests(&server).await, 1);
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
+    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let (retry, _) = virtual_retry();
+    let outcome = client_with(&server, retry)
+        .cloud_copy(&upload())
+        .await
+        .unwrap();
+    assert_eq!(outcome.attempts, 2);
+}
+
+#[tokio::test]
+async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
+    let server = failing_then_ok(ResponseTemplate::new(502), 1).await;
+    let (retry, _) = virtual_retry();
+    let outcome = client_with(&server, retry.with_retry_non_idempotent(true))
+        .cloud_copy(&upload())
+        .await
+        .unwrap();
+    assert_eq!(outcome.attempts, 2);
+}
+
+#[tokio::test]
+async fn copy_put_is_retried_after_502_with_full_backoff() {
+    let server = failing_then_ok(ResponseTemplate::new(502), 2).await;
+    let (retry, clock) = virtual_retry();
+    let (src, dst) = locations();
+    let outcome = client_with(&server, retry).copy(&src, &dst).await.unwrap();
+    assert_eq!(outcome.attempts, 3);
+    assert_eq!(requests(&server).await, 3);
+    assert_eq!(clock.sleeps(), [SECOND, 2 * SECOND]);
+}
+
+#[tokio::test]
+async fn cancel_sync_gives_up_after_max_attempts() {
+    let server = failing_then_ok(ResponseTemplate::new(500), 10).await;
+    let (retry, _) = virtual_retry();
+    let err = client_with(&server, retry)
+        .cancel_sync(InstanceId(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Api {
+            status: 500,
+            attempts: 3,
+            ..
+        }
+    ));
+    assert_eq!(err.attempts(), 3);
+    assert!(err.to_string().ends_with("(after 3 attempts)"), "{err}");
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    for status in [400, 401, 403, 404, 409] {
+        let server = failing_then_ok(
+            ResponseTemplate::new(status)
+                .set_body_json(json!({"success": false, "error": "invalid_args", "msg": "no"})),
+            5,
+        )
+        .await;
+        let (retry, _) = virtual_retry();
+        let err = client_with(&server, retry)
+            .cancel_sync(InstanceId(1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), 1, "{status}");
+        assert_eq!(requests(&server).await, 1, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn success_false_and_bad_json_are_not_retried() {
+    for answer in [
+        ok_json(json!({"success": false, "msg": "no"})),
+        ResponseTemplate::new(200).set_body_raw("{", "application/json"),
+    ] {
+        let server = failing_then_ok(answer, 5).await;
+        let (retry, _) = virtual_retry();
+        let (src, dst) = locations();
+        let err = client_with(&server, retry)
+            .copy(&src, &dst)
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), 1);
+        assert_eq!(requests(&server).await, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_exhausted_quota_stops_retries_for_every_clone() {
+    let server = failing_then_ok(ResponseTemplate::new(503), 100).await;
+    let (retry, _) = virtual_retry();
+    // Room for exactly one retry.
+    let client = client_with(&server, retry.with_quota(5, 5, 10));
+    let clone = client.clone();
+    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert_eq!(first.attempts(), 2);
+    assert_eq!(client.retry_quota_left(), 0);
+    let second = clone.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert_eq!(second.attempts(), 1);
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn a_success_refunds_the_retry_tokens() {
+    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let (retry, _) = virtual_retry();
+    let client = client_with(&server, retry);
+    assert_eq!(client.retry_quota_left(), 500);
+    client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(client.retry_quota_left(), 500);
+}
+
+#[tokio::test]
+async fn a_wait_that_would_cross_the_deadline_is_not_started() {
+    let server = failing_then_ok(ResponseTemplate::new(502), 10).await;
+    let (retry, clock) = virtual_retry();
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .deadline(Duration::from_millis(2500))
+        .retry(retry)
+        .build()
+        .unwrap();
+    let (src, dst) = locations();
+    let err = client.copy(&src, &dst).await.unwrap_err();
+    // Waits 1 s, then a 2 s wait would end after 2.5 s: stop after 2 attempts.
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(clock.sleeps(), [SECOND]);
+    assert!(clock.elapsed() <= Duration::from_millis(2500));
+}
+
+#[tokio::test]
+async fn timeouts_are_retried_for_put_but_not_post() {
+    let slow = ok_json(json!({"success": true})).set_delay(Duration::from_secs(30));
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .respond_with(slow.clone())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ok_json(json!({"success": true})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(slow)
+        .mount(&server)
+        .await;
+    let (retry, _) = virtual_retry();
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(100))
+        .retry(retry)
+        .build()
+        .unwrap();
+    let (src, dst) = locations();
+    let outcome = client.copy(&src, &dst).await.unwrap();
+    assert_eq!(outcome.attempts, 2);
+    assert_eq!(client.retry_quota_left(), 500, "refunded after success");
+    let err = client.cloud_copy(&upload()).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 1, .. }));
+    let posts = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ok_json(json!({"success": true})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry.with_max_attempts(1));
+    let err = client.cloud_copy(&upload()).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }));
+    // Another endpoint is not held back.
+    client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert!(clock.sleeps().is_empty());
+    // A clone waits out the interval before the next cloud copy, then keeps spacing.
+    let clone = client.clone();
+    clone.cloud_copy(&upload()).await.unwrap();
+    clone.cloud_copy(&upload()).await.unwrap();
+    assert_eq!(clock.sleeps(), [2 * SECOND, 2 * SECOND]);
+    assert_eq!(requests(&server).await, 4);
+}
+
+#[tokio::test]
+async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "2"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .deadline(SECOND)
+        .retry(retry.with_max_attempts(1))
+        .build()
+        .unwrap();
+    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(first, Error::RateLimited { .. }));
+    // The next slot is 2 s away, past the 1 s deadline: no request, no wait.
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 0, .. }), "{err:?}");
+    assert_eq!(requests(&server).await, 1);
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_dropped_call_releases_its_endpoint() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_json(json!({"success": true})))
+        .mount(&server)
+        .await;
+    let (retry, _) = virtual_retry();
+    let client = client_with(&server, retry);
+    {
+        let call = client.cancel_sync(InstanceId(1));
+        tokio::pin!(call);
+        // Poll the call once (it takes the endpoint's only slot), then drop it.
+        tokio::select! {
+            biased;
+            _ = &mut call => panic!("the call cannot finish in one poll"),
+            () = std::future::ready(()) => {}
+        }
+    }
+    // With one request in flight per endpoint, this would never start if the
+    // dropped call had kept its slot; the timeout only turns a hang into a failure.
+    let outcome = tokio::time::timeout(Duration::from_secs(10), client.cancel_sync(InstanceId(2)))
+        .await
+        .expect("the dropped call kept the endpoint's slot")
+        .unwrap();
+    assert_eq!(outcome.attempts, 1);
+}
+
+#[tokio::test]
+async fn disabled_makes_one_attempt() {
+    let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
+    let client = client_with(&server, RetryConfig::disabled());
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Api {
+            status: 503,
+            attempts: 1,
+            ..
+        }
+    ));
+    assert_eq!(requests(&server).await, 1);
+    let _ = (COPY_PATH, RCLONE_PATH);
+}
