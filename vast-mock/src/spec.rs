@@ -234,7 +234,7 @@ struct Route {
 pub struct Spec {
     document: Value,
     routes: Vec<Route>,
-    requests: HashMap<Operation, jsonschema::Validator>,
+    requests: HashMap<Operation, (jsonschema::Validator, Value)>,
     responses: HashMap<(Operation, u16), (jsonschema::Validator, Value)>,
     examples: HashMap<(Operation, u16), Value>,
 }
@@ -380,7 +380,13 @@ impl Spec {
                 let schema = operation
                     .pointer("/requestBody/content/application~1json/schema")
                     .ok_or_else(|| format!("{id}: no application/json request schema"))?;
-                requests.insert(op, compile(schema, &components)?);
+                requests.insert(
+                    op,
+                    (
+                        compile(schema, &components)?,
+                        openapi_to_json_schema(&resolve(schema, &document)),
+                    ),
+                );
 
                 let answers = operation
                     .get("responses")
@@ -481,7 +487,7 @@ impl Spec {
     /// Validates a JSON body against the operation's request schema. The
     /// first error found is reported, a missing required field first.
     pub fn validate_body(&self, op: Operation, body: &Value) -> Result<(), Violation> {
-        let Some(validator) = self.requests.get(&op) else {
+        let Some((validator, _)) = self.requests.get(&op) else {
             return Ok(());
         };
         let mut first: Option<Violation> = None;
@@ -539,6 +545,12 @@ impl Spec {
         } else {
             Err(violation(problems.join("; ")))
         }
+    }
+
+    /// The request schema of an operation as JSON Schema, its top-level
+    /// `$ref` resolved (for generating bodies).
+    pub fn request_schema(&self, op: Operation) -> Option<&Value> {
+        self.requests.get(&op).map(|(_, schema)| schema)
     }
 
     /// The statuses the spec declares a JSON response for, ascending.
