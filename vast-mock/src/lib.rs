@@ -31,6 +31,11 @@ mod fault;
 mod server;
 pub mod spec;
 
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use fault::{Fault, FaultBody, When};
 pub use server::{Applied, Instances, MockServer, MockServerBuilder, RecordedRequest};
 pub use spec::{Operation, Violation};
