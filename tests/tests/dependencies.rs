@@ -57,6 +57,16 @@ fn vast_api_has_no_code_generator_or_openssl_in_its_normal_tree() {
 }
 
 #[test]
+fn vast_api_ext_has_no_code_generator_or_openssl_in_its_normal_tree() {
+    assert_clean("vast-api-ext");
+}
+
+#[test]
+fn vast_mock_has_no_code_generator_or_openssl_in_its_normal_tree() {
+    assert_clean("vast-mock");
+}
+
+#[test]
 fn the_check_sees_the_generator_where_it_is() {
     // xtask runs progenitor: the same query must find it there, or the checks above prove nothing.
     let tree = normal_tree("xtask");

@@ -413,6 +413,8 @@ impl Spec {
                     }
                 }
             }
+            // A fixed order (`Allow: DELETE, POST`) whatever the JSON map's order.
+            methods.sort();
             routes.push(Route {
                 path: path.clone(),
                 methods,

@@ -44,44 +44,21 @@ pub fn ok_json(body: serde_json::Value) -> wiremock::ResponseTemplate {
     wiremock::ResponseTemplate::new(200).set_body_json(body)
 }
 
-/// Checks a received request against the merged spec (`vast_api::SPEC`): the
-/// path and method exist, and the JSON body has every required property, no
-/// undeclared one, and the declared types. The bodies here are flat objects,
-/// so this small checker covers the schema keywords they use.
+/// Checks a received request against the merged spec with the mock's validator
+/// (`vast_mock::spec`: route, `Content-Type`, `Authorization`, and the body
+/// against the operation's JSON Schema).
 pub fn assert_valid_request(request: &wiremock::Request) {
-    let spec: serde_json::Value = serde_json::from_str(vast_api::SPEC).unwrap();
-    let method = request.method.as_str().to_ascii_lowercase();
-    let operation = &spec["paths"][request.url.path()][method.as_str()];
-    assert!(
-        operation.is_object(),
-        "{method} {} is not in the spec",
-        request.url.path()
-    );
-    let schema_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-        .as_str()
-        .unwrap();
-    let name = schema_ref.trim_start_matches("#/components/schemas/");
-    let schema = &spec["components"]["schemas"][name];
-    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-    let body = body.as_object().expect("the body is a JSON object");
-    for required in schema["required"].as_array().into_iter().flatten() {
-        let required = required.as_str().unwrap();
-        assert!(body.contains_key(required), "{name}: `{required}` missing");
-    }
-    for (key, value) in body {
-        let declared = &schema["properties"][key];
-        assert!(declared.is_object(), "{name}: `{key}` is not declared");
-        let ok = match declared["type"].as_str().unwrap() {
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "boolean" => value.is_boolean(),
-            "array" => value.as_array().is_some_and(|items| {
-                items
-                    .iter()
-                    .all(|i| declared["items"]["type"] != "string" || i.is_string())
-            }),
-            other => panic!("{name}: type {other} not handled by this checker"),
-        };
-        assert!(ok, "{name}: `{key}` = {value} has the wrong type");
+    let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(violation) = vast_mock::spec::validate_http(
+        request.method.as_str(),
+        request.url.path(),
+        header("content-type"),
+        header("authorization"),
+        &request.body,
+    ) {
+        panic!(
+            "request does not conform to the spec: {}",
+            violation.message()
+        );
     }
 }
