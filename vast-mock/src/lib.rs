@@ -31,9 +31,9 @@ mod fault;
 mod server;
 pub mod spec;
 
-/// The README's examples, compiled as doctests.
+/// The repository README's examples, compiled as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
