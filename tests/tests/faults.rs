@@ -85,7 +85,7 @@ const fn row(inject: Inject, applied_maybe: &'static str, cells: [Cell; 3]) -> R
 mod support;
 
 use End::{Api, Decode, Ok as Success, Rejected, Timeout, Transport};
-use support::{ATTEMPT_TIMEOUT, End, KNOWN, MOCK_DELAY, OPS, call, client, end_of};
+use support::{End, KNOWN, MOCK_DELAY, OPS, call, client, end_of};
 
 /// The matrix: the retry table of `vast_api_ext::retry` (module docs and
 /// `classify`), one row per fault, scripted on the first request only so a
@@ -190,6 +190,11 @@ const MATRIX: &[Row] = &[
 ];
 
 const UNKNOWN: u64 = 999;
+/// The attempt timeout of the slow-headers and slow-body rows: well below
+/// the mock's [`MOCK_DELAY`], and long enough that the first request reaches
+/// the mock and the retry is answered in time on a loaded machine (the cells
+/// run concurrently, so it costs half a second once).
+const SLOW_ROW_TIMEOUT: Duration = Duration::from_millis(500);
 
 fn fault_of(inject: Inject) -> Option<Fault> {
     Some(match inject {
@@ -229,7 +234,7 @@ struct Prepared {
 
 /// A fresh mock and client for one cell. Waits run on a `VirtualClock` (the
 /// 1 s `Retry-After`s pass at once); attempts time out in real time, after
-/// [`ATTEMPT_TIMEOUT`] in the slow-headers and slow-body rows and after 10 s
+/// [`SLOW_ROW_TIMEOUT`] in the slow-headers and slow-body rows and after 10 s
 /// elsewhere, so a loaded machine cannot turn a first attempt into a timeout.
 async fn prepare(inject: Inject, op: MockOp) -> Prepared {
     let mut builder = MockServer::builder();
@@ -252,7 +257,7 @@ async fn prepare(inject: Inject, op: MockOp) -> Prepared {
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
         .with_clock(Arc::new(VirtualClock::new()));
     let timeout = match inject {
-        Inject::SlowHeaders | Inject::SlowBody => ATTEMPT_TIMEOUT,
+        Inject::SlowHeaders | Inject::SlowBody => SLOW_ROW_TIMEOUT,
         _ => Duration::from_secs(10),
     };
     let client = client(&uri, retry, timeout, Duration::from_secs(30));

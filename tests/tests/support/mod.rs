@@ -11,7 +11,7 @@ pub const OPS: [MockOp; 3] = [MockOp::Copy, MockOp::CloudCopy, MockOp::CancelSyn
 pub const KNOWN: u64 = 6_003_036;
 
 pub const KEY: &str = "fault-suite-key";
-/// Per-attempt timeout of the slow-headers and slow-body cells…
+/// Per-attempt timeout of the soak's calls…
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(200);
 /// …and the mock's delay, well above it. The delayed answers never arrive:
 /// the mock's connection tasks are aborted when the `MockServer` is dropped
