@@ -133,7 +133,7 @@ impl Clock for VirtualClock {
 /// | backoff | full jitter: `rand × min(cap, base × 2^(n-1))`, base 1 s, cap 20 s | — |
 /// | `Retry-After` (seconds or HTTP-date) | honoured; one longer than 60 s ends the call with [`Error::RateLimited`](crate::Error::RateLimited) | — |
 /// | retry quota (shared by all clones) | 500 tokens, 5 per retry, 10 per retry after a timeout; a success refunds the call's tokens (or adds 1) | off |
-/// | pacing per endpoint (shared by all clones) | on: 1 request in flight per endpoint; after a `429`, requests are spaced by its `Retry-After` (else 1 s); the interval halves after every 10 successes | off |
+/// | pacing per endpoint (shared by all clones) | on: 1 request in flight per endpoint; after a `429`, a request starts no earlier than its `Retry-After` (else 1 s) after the previous one started *and* after the previous one ended; the interval halves after every 10 successes | off |
 /// | retry of cloud copy (POST) after a failure that may have been applied | no | no |
 ///
 /// See the [module docs](crate::retry) for which failures are retried.
@@ -377,6 +377,40 @@ struct PaceState {
     successes: u32,
 }
 
+/// A request's turn at its endpoint, held while the attempt runs.
+///
+/// The server measures its minimum interval between the *arrivals* of
+/// requests, which the client does not see; it sees when it sent a request
+/// and when the answer came back. Spacing sends (start to start) lets a
+/// request that left late and arrived late be followed by one that left on
+/// time and arrives less than the interval after it: a `429`. So releasing a
+/// slot also moves the next start to at least one interval after this
+/// attempt ended; with one request in flight, the next request then arrives
+/// more than the interval after the server accepted this one, which it did
+/// before it answered.
+pub(crate) struct PaceSlot<'a> {
+    pacer: &'a Pacer,
+    clock: &'a dyn Clock,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl std::fmt::Debug for PaceSlot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaceSlot").finish_non_exhaustive()
+    }
+}
+
+impl Drop for PaceSlot<'_> {
+    fn drop(&mut self) {
+        // Runs before `_permit` is released, so the next holder sees it.
+        let mut s = self.pacer.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !s.interval.is_zero() {
+            let earliest = self.clock.now() + s.interval;
+            s.next_start = Some(s.next_start.map_or(earliest, |n| n.max(earliest)));
+        }
+    }
+}
+
 /// Successes after which the pacing interval halves.
 const RELAX_AFTER: u32 = 10;
 /// Below this, the pacing interval drops to zero.
@@ -431,14 +465,16 @@ impl Shared {
         *self.quota.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for a slot to send to `op`'s endpoint; `None` if the slot would
-    /// start after `deadline`. The permit must be held during the attempt.
-    pub(crate) async fn pace(
-        &self,
-        config: &RetryConfig,
+    /// Waits for a slot to send to `op`'s endpoint; `Err` if the slot would
+    /// start after `deadline`. The slot must be held during the attempt:
+    /// releasing it (also by dropping a cancelled call) lets the next request
+    /// start no earlier than one interval after this attempt *ended*.
+    pub(crate) async fn pace<'a>(
+        &'a self,
+        config: &'a RetryConfig,
         op: Operation,
         deadline: Instant,
-    ) -> Result<Option<tokio::sync::SemaphorePermit<'_>>, ()> {
+    ) -> Result<Option<PaceSlot<'a>>, ()> {
         if !config.pacing {
             return Ok(None);
         }
@@ -459,7 +495,11 @@ impl Shared {
         if start > now {
             clock.sleep(start - now).await;
         }
-        Ok(Some(permit))
+        Ok(Some(PaceSlot {
+            pacer,
+            clock: clock.as_ref(),
+            _permit: permit,
+        }))
     }
 
     /// After a `429` on `op`: space requests by `interval` from now on.
@@ -613,6 +653,29 @@ mod tests {
         assert_eq!(s.quota_left(), 8);
         s.refund(&c, 10);
         assert_eq!(s.quota_left(), 12, "never above capacity");
+    }
+
+    #[tokio::test]
+    async fn pacing_spaces_from_the_end_of_the_previous_attempt() {
+        let clock = Arc::new(VirtualClock::new());
+        let c = RetryConfig::standard().with_clock(clock.clone());
+        let s = Shared::new(&c);
+        let op = Operation::CloudCopy;
+        let far = clock.now() + Duration::from_secs(60);
+        s.throttled(&c, op, Some(Duration::from_millis(200)));
+        let slot = s.pace(&c, op, far).await;
+        assert_eq!(clock.sleeps(), [Duration::from_millis(200)]);
+        // The attempt takes 50 ms: the next request waits 200 ms from its
+        // end (not 150 ms, which would space the sends only).
+        clock.advance(Duration::from_millis(50));
+        drop(slot);
+        let slot = s.pace(&c, op, far).await;
+        assert!(matches!(slot, Ok(Some(_))));
+        assert_eq!(clock.sleeps()[1], Duration::from_millis(200));
+        drop(slot);
+        // A slot that would start after the deadline is refused.
+        let near = clock.now() + Duration::from_millis(100);
+        assert!(s.pace(&c, op, near).await.is_err());
     }
 
     #[test]

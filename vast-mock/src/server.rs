@@ -124,6 +124,9 @@ struct State {
     last_accepted: HashMap<(Operation, String), Instant>,
     max_recorded: Option<usize>,
     api_key: Option<String>,
+    /// Whether the rate limit's `429` carries `Retry-After` (see
+    /// [`MockServerBuilder::rate_limit_retry_after`]).
+    no_retry_after: bool,
 }
 
 struct Shared {
@@ -187,6 +190,16 @@ impl MockServerBuilder {
     /// the same API key, as Vast's per-endpoint rate limit does.
     pub fn min_interval(mut self, op: Operation, interval: Duration) -> Self {
         self.state.min_interval.insert(op, interval);
+        self
+    }
+
+    /// Whether the `429` of [`min_interval`](Self::min_interval) carries a
+    /// `Retry-After` header, in whole seconds rounded up (default: yes).
+    /// Vast's own answer has none (`false`): a client then falls back on the
+    /// interval it was configured with. With a 200 ms interval, the header
+    /// says `1`, which a client honouring it waits in full.
+    pub fn rate_limit_retry_after(mut self, on: bool) -> Self {
+        self.state.no_retry_after = !on;
         self
     }
 
@@ -588,9 +601,11 @@ fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<Mo
             );
             let mut response =
                 bytes_response(429, "text/plain; charset=utf-8", MockBody::full(text));
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds as u64));
+            if !state.no_retry_after {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds as u64));
+            }
             return Some(response);
         }
     }

@@ -307,6 +307,21 @@ async fn min_interval_answers_plain_text_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn min_interval_429_can_omit_retry_after_as_vast_does() {
+    let mock = MockServer::builder()
+        .min_interval(Operation::CloudCopy, Duration::from_secs(3600))
+        .rate_limit_retry_after(false)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(call(&mock, Operation::CloudCopy).await.unwrap().status, 200);
+    let limited = call(&mock, Operation::CloudCopy).await.unwrap();
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), None);
+    assert_eq!(mock.applied_count(Operation::CloudCopy), 1);
+}
+
+#[tokio::test]
 async fn configured_api_key_refuses_other_keys() {
     let mock = MockServer::builder()
         .api_key("right")

@@ -1,0 +1,82 @@
+//! What the fault suite (`faults.rs`) and the soak (`soak.rs`) share.
+#![allow(dead_code)]
+
+use std::time::Duration;
+use vast_api_ext::{
+    Client, CloudCopy, ConnectionId, Error, InstanceId, Location, RetryConfig, Transfer,
+};
+use vast_mock::Operation as MockOp;
+
+pub const OPS: [MockOp; 3] = [MockOp::Copy, MockOp::CloudCopy, MockOp::CancelSync];
+pub const KNOWN: u64 = 6_003_036;
+
+pub const KEY: &str = "fault-suite-key";
+/// Per-attempt timeout of the soak's calls…
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(200);
+/// …and the mock's delay, well above it. The delayed answers never arrive:
+/// the mock's connection tasks are aborted when the `MockServer` is dropped
+/// (and the runtime's tasks when the test ends), so they keep nothing alive.
+pub const MOCK_DELAY: Duration = Duration::from_secs(2);
+
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum End {
+    Ok,
+    Transport,
+    Timeout,
+    RateLimited,
+    Api(u16),
+    Decode,
+    Rejected,
+    Unauthorized,
+    Other,
+}
+
+pub fn end_of(error: &Error) -> End {
+    match error {
+        Error::Transport { .. } => End::Transport,
+        Error::Timeout { .. } => End::Timeout,
+        Error::RateLimited { .. } => End::RateLimited,
+        Error::Api { status, .. } => End::Api(*status),
+        Error::Decode { .. } => End::Decode,
+        Error::Rejected { .. } => End::Rejected,
+        Error::Unauthorized { .. } => End::Unauthorized,
+        _ => End::Other,
+    }
+}
+
+/// Calls `op` once; `Ok(attempts)` or the error.
+pub async fn call(client: &Client, op: MockOp, instance: u64, tag: u64) -> Result<u32, Error> {
+    match op {
+        MockOp::Copy => {
+            let src = Location::new(instance, format!("/workspace/in/{tag}/"))?;
+            let dst = Location::new(KNOWN, format!("/workspace/out/{tag}/"))?;
+            client.copy(&src, &dst).await.map(|o| o.attempts)
+        }
+        MockOp::CloudCopy => {
+            let request = CloudCopy::new(
+                InstanceId(instance),
+                ConnectionId(1004),
+                Transfer::InstanceToCloud,
+            )
+            .src(format!("/workspace/results/{tag}"))
+            .dst(format!("bucket/results/{tag}"));
+            client.cloud_copy(&request).await.map(|o| o.attempts)
+        }
+        MockOp::CancelSync => client
+            .cancel_sync(InstanceId(instance))
+            .await
+            .map(|o| o.attempts),
+    }
+}
+
+pub fn client(uri: &str, retry: RetryConfig, timeout: Duration, deadline: Duration) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(uri)
+        .timeout(timeout)
+        .deadline(deadline)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
