@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
 const WARM_UP: usize = 500;
-const ROUNDS: usize = 50;
+const ROUNDS: usize = 100;
 const PER_ROUND: usize = 100;
 const CONCURRENT: usize = 1000;
 
@@ -20,6 +20,12 @@ enum Caller {
     Raw { http: reqwest::Client, url: String },
     /// (b) the generated `vast-api` client.
     Generated(vast_api::Client),
+    /// (c) `vast-api-ext` with its default retry configuration.
+    Ext {
+        client: vast_api_ext::Client,
+        src: vast_api_ext::Location,
+        dst: vast_api_ext::Location,
+    },
 }
 
 impl Caller {
@@ -27,6 +33,7 @@ impl Caller {
         match self {
             Self::Raw { .. } => "(a) raw reqwest",
             Self::Generated(_) => "(b) vast-api (generated)",
+            Self::Ext { .. } => "(c) vast-api-ext, default retries",
         }
     }
 
@@ -62,6 +69,13 @@ impl Caller {
                 let answer = client.copy(&body).await.expect("the bench server answers");
                 assert_eq!(answer.success, Some(true));
             }
+            Self::Ext { client, src, dst } => {
+                let outcome = client
+                    .copy(src, dst)
+                    .await
+                    .expect("the bench server answers");
+                assert_eq!(outcome.attempts, 1);
+            }
         }
     }
 }
@@ -93,6 +107,50 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+fn ext_client(uri: &str, retry: vast_api_ext::RetryConfig) -> vast_api_ext::Client {
+    vast_api_ext::Client::builder()
+        .api_key(KEY)
+        .base_url(uri)
+        .retry(retry)
+        .build()
+        .expect("client")
+}
+
+/// 1,000 concurrent copies through one client: wall time, per-call p99, connections opened.
+async fn concurrency(server: &server::Server, label: &str, retry: vast_api_ext::RetryConfig) {
+    let client = ext_client(&server.uri, retry);
+    let src: vast_api_ext::Location = "C.11824:/workspace/data/".parse().expect("valid");
+    let dst: vast_api_ext::Location = "C.6003036:/workspace/".parse().expect("valid");
+    let before = server.connections();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENT)
+        .map(|_| {
+            let (client, src, dst) = (client.clone(), src.clone(), dst.clone());
+            tokio::spawn(async move {
+                let begun = Instant::now();
+                client
+                    .copy(&src, &dst)
+                    .await
+                    .expect("the bench server answers");
+                begun.elapsed()
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(CONCURRENT);
+    for task in tasks {
+        latencies.push(task.await.expect("task"));
+    }
+    let wall = start.elapsed();
+    latencies.sort();
+    println!(
+        "| {label} | {:.0} | {:.1} | {} | {} |",
+        CONCURRENT as f64 / wall.as_secs_f64(),
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        server.connections() - before,
+        peak_rss_kib() / 1024,
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let server = server::start().await.expect("bind 127.0.0.1");
@@ -102,6 +160,11 @@ async fn main() {
             url: format!("{}/api/v0/commands/copy_direct/", server.uri),
         },
         Caller::Generated(vast_api::Client::with_api_key(&server.uri, KEY).expect("client")),
+        Caller::Ext {
+            client: ext_client(&server.uri, vast_api_ext::RetryConfig::standard()),
+            src: "C.11824:/workspace/data/".parse().expect("valid"),
+            dst: "C.6003036:/workspace/".parse().expect("valid"),
+        },
     ];
     for caller in &callers {
         for _ in 0..WARM_UP {
@@ -151,9 +214,19 @@ async fn main() {
         );
     }
     println!(
-        "\nconnections opened so far: {}; peak RSS: {} KiB",
-        server.connections(),
-        peak_rss_kib()
+        "\n### Concurrency: {CONCURRENT} concurrent copies through one `vast-api-ext` client\n"
     );
-    let _ = CONCURRENT;
+    println!(
+        "| configuration | calls/s | p99 (ms) | TCP connections opened | peak RSS of the process (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    let standard = vast_api_ext::RetryConfig::standard();
+    concurrency(
+        &server,
+        "default (`RetryConfig::standard()`)",
+        standard.clone(),
+    )
+    .await;
+    let wide = standard.with_max_in_flight_per_endpoint(64);
+    concurrency(&server, "`.with_max_in_flight_per_endpoint(64)`", wide).await;
 }

@@ -1,1 +1,41 @@
-//! placeholder: filled by its own issue
+//! A spec-driven mock of the Vast.ai data-movement API, for tests: what
+//! stripe-mock is to Stripe's SDKs.
+//!
+//! [`MockServer`] serves copy, cloud copy and cancel sync on `127.0.0.1`,
+//! checks every request against the spec it embeds ([`vast_api::SPEC`]; see
+//! [`spec`]), answers valid ones with the spec's 200 example, records every
+//! request and every applied operation, and plays scripted [`Fault`]s.
+//! The `vast-mock` binary serves the same mock for tools in any language.
+//!
+//! Use it from a downstream crate's tests (`vast-mock` as a dev-dependency):
+//!
+//! ```
+//! use vast_mock::{Fault, MockServer, Operation, When};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockServer::start().await?; // bound on 127.0.0.1, ready now
+//! mock.fault(Operation::CancelSync, When::Nth(1), Fault::status(503));
+//! let client = vast_api::Client::with_api_key(&mock.uri(), "test-key")?;
+//! let body = vast_api::types::CancelSyncRequest { dst_id: 42 };
+//! assert_eq!(client.cancel_sync(&body).await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+//! assert_eq!(client.cancel_sync(&body).await?.into_inner().success, Some(true));
+//! assert_eq!(mock.requests().len(), 2); // both arrived...
+//! assert_eq!(mock.applied().len(), 1); // ...one was applied
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod body;
+mod fault;
+mod server;
+pub mod spec;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+pub use fault::{Fault, FaultBody, When};
+pub use server::{Applied, Instances, MockServer, MockServerBuilder, RecordedRequest};
+pub use spec::{Operation, Violation};

@@ -1,0 +1,72 @@
+//! The `vast-mock` binary: serves the mock until SIGTERM or SIGINT.
+//!
+//! Prints the base URL it bound (`http://127.0.0.1:PORT`) as its first line
+//! of stdout, so a script can start it on port 0 and read where it is.
+
+use clap::Parser;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+use vast_mock::{MockServer, Operation};
+
+/// A spec-driven mock of the Vast.ai data-movement API (copy, cloud copy, cancel sync).
+#[derive(Debug, Parser)]
+#[command(name = "vast-mock", version)]
+struct Args {
+    /// Address to bind; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Only these instance ids are known (comma-separated); default: every id.
+    #[arg(long, value_delimiter = ',')]
+    instances: Option<Vec<u64>>,
+    /// Accept only this API key (any other gets 401); default: any non-empty key.
+    #[arg(long, env = "VAST_MOCK_API_KEY")]
+    api_key: Option<String>,
+    /// Answer 429 when one endpoint is called more often than once per this
+    /// many milliseconds (per API key), as Vast does. Default: no limit.
+    #[arg(long)]
+    min_interval_ms: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    // The binary never reads its recordings: keep none, so memory stays flat.
+    let mut builder = MockServer::builder().addr(args.addr).max_recorded(0);
+    if let Some(ids) = args.instances {
+        builder = builder.known_instances(ids);
+    }
+    if let Some(key) = args.api_key {
+        builder = builder.api_key(key);
+    }
+    if let Some(ms) = args.min_interval_ms {
+        for op in Operation::ALL {
+            builder = builder.min_interval(op, Duration::from_millis(ms));
+        }
+    }
+    let server = builder.start().await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", server.uri())?;
+        stdout.flush()?;
+    }
+    shutdown_signal().await?;
+    drop(server);
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

@@ -1,0 +1,708 @@
+//! The mock server: accept loop, request pipeline, recordings and scripted faults.
+
+use crate::body::MockBody;
+use crate::fault::{Fault, FaultBody, When};
+use crate::spec::{self, Operation, Violation};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Which instance ids the mock knows. A request naming another id gets the
+/// spec's "no such instance" answer and is not applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Instances {
+    /// Every id is known (the default).
+    #[default]
+    All,
+    /// Only these ids. Copy's and cloud copy's string ids are known when they
+    /// parse as one of these numbers.
+    Only(BTreeSet<u64>),
+}
+
+impl Instances {
+    /// Only the given ids.
+    pub fn only(ids: impl IntoIterator<Item = u64>) -> Instances {
+        Instances::Only(ids.into_iter().collect())
+    }
+
+    fn knows_str(&self, id: &str) -> bool {
+        match self {
+            Instances::All => true,
+            Instances::Only(ids) => id.trim().parse::<u64>().is_ok_and(|n| ids.contains(&n)),
+        }
+    }
+
+    fn knows_json(&self, id: &Value) -> bool {
+        match self {
+            Instances::All => true,
+            Instances::Only(ids) => id.as_u64().is_some_and(|n| ids.contains(&n)),
+        }
+    }
+}
+
+/// One request as the mock received it (recorded before any check).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The method, upper case.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, if any.
+    pub query: Option<String>,
+    /// The headers, names lower case, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Bytes,
+    /// When the request's body had been read.
+    pub received_at: SystemTime,
+    /// The operation its method and path name, if any.
+    pub operation: Option<Operation>,
+    /// Its number among the requests of that operation (1-based), 0 if none.
+    pub nth: u64,
+}
+
+impl RecordedRequest {
+    /// The first value of a header (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// One operation the mock applied: the request was valid, named known
+/// instances, was not refused by a fault, and the mock acted on it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Applied {
+    /// The operation.
+    pub operation: Operation,
+    /// The request body.
+    pub body: Value,
+    /// When it was applied.
+    pub applied_at: SystemTime,
+    /// Its number among the requests of that operation (1-based).
+    pub nth: u64,
+}
+
+struct Script {
+    operation: Operation,
+    when: When,
+    fault: Fault,
+}
+
+#[derive(Default)]
+struct State {
+    requests: VecDeque<RecordedRequest>,
+    applied: VecDeque<Applied>,
+    counts: HashMap<Operation, u64>,
+    applied_counts: HashMap<Operation, u64>,
+    scripts: Vec<Script>,
+    instances: Instances,
+    min_interval: HashMap<Operation, Duration>,
+    last_accepted: HashMap<(Operation, String), Instant>,
+    max_recorded: Option<usize>,
+    api_key: Option<String>,
+}
+
+struct Shared {
+    uri: String,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave State half-updated in a
+        // way that matters to a mock, so a poisoned lock is used as is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Configures a [`MockServer`] before it starts. Get one from [`MockServer::builder`].
+#[derive(Debug)]
+pub struct MockServerBuilder {
+    addr: SocketAddr,
+    state: State,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("requests", &self.requests.len())
+            .field("applied", &self.applied.len())
+            .field("instances", &self.instances)
+            .field("min_interval", &self.min_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServerBuilder {
+    /// The address to bind (default `127.0.0.1:0`, a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The instances the mock knows (default: [`Instances::All`]).
+    pub fn instances(mut self, instances: Instances) -> Self {
+        self.state.instances = instances;
+        self
+    }
+
+    /// Shorthand for `instances(Instances::only(ids))`.
+    pub fn known_instances(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.instances(Instances::only(ids))
+    }
+
+    /// Accepts only this API key (default: any non-empty `Bearer` key). Any
+    /// other key gets `401` with a JSON body.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.state.api_key = Some(key.into());
+        self
+    }
+
+    /// Answers `429` (plain text, with `Retry-After`) to a request of `op`
+    /// that comes less than `interval` after the last one it accepted from
+    /// the same API key, as Vast's per-endpoint rate limit does.
+    pub fn min_interval(mut self, op: Operation, interval: Duration) -> Self {
+        self.state.min_interval.insert(op, interval);
+        self
+    }
+
+    /// Scripts a fault (see [`MockServer::fault`]).
+    pub fn fault(mut self, op: Operation, when: When, fault: Fault) -> Self {
+        self.state.scripts.push(Script {
+            operation: op,
+            when,
+            fault,
+        });
+        self
+    }
+
+    /// Keeps at most the last `n` recorded requests and applied operations
+    /// (default: all). The counters ([`MockServer::request_count`],
+    /// [`MockServer::applied_count`]) always count everything. Use it for
+    /// long soak runs so memory stays flat.
+    pub fn max_recorded(mut self, n: usize) -> Self {
+        self.state.max_recorded = Some(n);
+        self
+    }
+
+    /// Binds the address and starts serving on the current tokio runtime.
+    /// The server is ready when this returns: the port is bound.
+    pub async fn start(self) -> io::Result<MockServer> {
+        // Parse and compile the spec before the first request, so a broken
+        // spec fails here rather than inside a connection task.
+        let _ = spec::spec();
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            uri: format!("http://{addr}"),
+            state: Mutex::new(self.state),
+        });
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
+        Ok(MockServer { addr, shared, task })
+    }
+}
+
+/// The running mock. Serves until dropped.
+///
+/// See the [crate docs](crate) for an example.
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection.
+        self.task.abort();
+    }
+}
+
+impl MockServer {
+    /// Starts a mock with the defaults on `127.0.0.1:0`.
+    pub async fn start() -> io::Result<MockServer> {
+        MockServer::builder().start().await
+    }
+
+    /// A builder for a mock with non-default settings.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state: State::default(),
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash): pass it to
+    /// `vast_api::Client::with_api_key`.
+    pub fn uri(&self) -> String {
+        self.shared.uri.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every recorded request, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().requests.iter().cloned().collect()
+    }
+
+    /// Every applied operation, oldest first.
+    pub fn applied(&self) -> Vec<Applied> {
+        self.shared.state().applied.iter().cloned().collect()
+    }
+
+    /// How many requests of `op` arrived (since start or [`clear`](Self::clear)).
+    pub fn request_count(&self, op: Operation) -> u64 {
+        self.shared.state().counts.get(&op).copied().unwrap_or(0)
+    }
+
+    /// How many requests of `op` were applied (since start or [`clear`](Self::clear)).
+    pub fn applied_count(&self, op: Operation) -> u64 {
+        self.shared
+            .state()
+            .applied_counts
+            .get(&op)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Forgets the recorded requests, applied operations, per-operation
+    /// counters (so [`When::Nth`] counts from 1 again) and the rate limit's
+    /// memory. Scripted faults and settings stay; see [`clear_faults`](Self::clear_faults).
+    pub fn clear(&self) {
+        let mut state = self.shared.state();
+        state.requests.clear();
+        state.applied.clear();
+        state.counts.clear();
+        state.applied_counts.clear();
+        state.last_accepted.clear();
+    }
+
+    /// Removes every scripted fault.
+    pub fn clear_faults(&self) {
+        self.shared.state().scripts.clear();
+    }
+
+    /// Scripts `fault` for the requests of `op` that `when` selects. When
+    /// several scripts select a request, the first scripted wins.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use vast_mock::{Fault, MockServer, Operation, When};
+    /// let mock = MockServer::start().await?;
+    /// // First cloud copy: 429 with Retry-After: 2 and a plain-text body.
+    /// mock.fault(Operation::CloudCopy, When::Nth(1), Fault::too_many_requests().with_retry_after_secs(2));
+    /// // Second copy: applied, then the connection drops.
+    /// mock.fault(Operation::Copy, When::Nth(2), Fault::DropAfterApply);
+    /// // Every cancel sync: the answer's headers come 5 s late.
+    /// mock.fault(Operation::CancelSync, When::Always, Fault::DelayHeaders(Duration::from_secs(5)));
+    /// # Ok(()) }
+    /// ```
+    pub fn fault(&self, op: Operation, when: When, fault: Fault) {
+        self.shared.state().scripts.push(Script {
+            operation: op,
+            when,
+            fault,
+        });
+    }
+
+    /// Scripts `fault` for the next request of `op` only.
+    pub fn fault_next(&self, op: Operation, fault: Fault) {
+        let mut state = self.shared.state();
+        let next = state.counts.get(&op).copied().unwrap_or(0) + 1;
+        state.scripts.push(Script {
+            operation: op,
+            when: When::Nth(next),
+            fault,
+        });
+    }
+
+    /// Replaces the known instances.
+    pub fn set_instances(&self, instances: Instances) {
+        self.shared.state().instances = instances;
+    }
+
+    /// Sets (or, with `None`, removes) `op`'s minimum interval (see
+    /// [`MockServerBuilder::min_interval`]).
+    pub fn set_min_interval(&self, op: Operation, interval: Option<Duration>) {
+        let mut state = self.shared.state();
+        match interval {
+            Some(i) => state.min_interval.insert(op, i),
+            None => state.min_interval.remove(&op),
+        };
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "vast-mock: accept failed");
+                    // Out of file descriptors and the like: give the system a moment.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let drop_now = Arc::new(Notify::new());
+    let signal = Arc::clone(&drop_now);
+    let service = hyper::service::service_fn(move |request| {
+        handle(request, Arc::clone(&shared), Arc::clone(&signal))
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        result = connection => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "vast-mock: connection ended with an error");
+            }
+        }
+        // Dropping the connection future closes the socket without an answer.
+        () = drop_now.notified() => {}
+    }
+}
+
+/// Closes the connection: wakes `serve_connection`, which drops it; never returns.
+async fn drop_connection(signal: &Notify) -> Result<Response<MockBody>, Infallible> {
+    signal.notify_one();
+    std::future::pending().await
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    shared: Arc<Shared>,
+    drop_signal: Arc<Notify>,
+) -> Result<Response<MockBody>, Infallible> {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return drop_connection(&drop_signal).await,
+    };
+    let method = parts.method.as_str().to_ascii_uppercase();
+    let path = parts.uri.path().to_owned();
+    let header = |name: hyper::header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let content_type = header(CONTENT_TYPE);
+    let authorization = header(hyper::header::AUTHORIZATION);
+    let routed = spec::spec().route(&method, &path);
+
+    // Record, count, and pick the scripted fault, in one critical section.
+    let (nth, fault) = {
+        let mut state = shared.state();
+        let op = routed.as_ref().ok().copied();
+        let nth = match op {
+            Some(op) => {
+                let count = state.counts.entry(op).or_insert(0);
+                *count += 1;
+                *count
+            }
+            None => 0,
+        };
+        let fault = op.and_then(|op| {
+            state
+                .scripts
+                .iter()
+                .find(|s| s.operation == op && s.when.matches(nth))
+                .map(|s| s.fault.clone())
+        });
+        let recorded = RecordedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body.clone(),
+            received_at: SystemTime::now(),
+            operation: op,
+            nth,
+        };
+        let max = state.max_recorded;
+        push_bounded(&mut state.requests, recorded, max);
+        (nth, fault)
+    };
+
+    let op = match routed {
+        Ok(op) => op,
+        Err(violation) => return Ok(violation_response(None, &violation)),
+    };
+
+    match &fault {
+        Some(Fault::Status {
+            status,
+            body,
+            headers,
+        }) => return Ok(status_response(*status, body, headers)),
+        Some(Fault::DropBeforeAnswer) => return drop_connection(&drop_signal).await,
+        _ => {}
+    }
+
+    let key = match spec::check_authorization(authorization.as_deref()) {
+        Ok(key) => key.to_owned(),
+        Err(violation) => return Ok(violation_response(Some(op), &violation)),
+    };
+    let expected = shared.state().api_key.clone();
+    if expected.is_some_and(|expected| expected != key) {
+        let violation = Violation::Unauthorized {
+            reason: "the API key is not valid".into(),
+        };
+        return Ok(violation_response(Some(op), &violation));
+    }
+    if let Some(response) = rate_limit(&shared, op, key) {
+        return Ok(response);
+    }
+    let value = match spec::spec().check_body(op, content_type.as_deref(), &body) {
+        Ok(value) => value,
+        Err(violation) => return Ok(violation_response(Some(op), &violation)),
+    };
+    if let Some(response) = unknown_instance(&shared, op, &value) {
+        return Ok(response);
+    }
+    if matches!(fault, Some(Fault::Rejected)) {
+        let msg = format!("The {} request was not accepted; try again later.", op);
+        return Ok(json_response(200, &json!({ "success": false, "msg": msg })));
+    }
+
+    {
+        let mut state = shared.state();
+        *state.applied_counts.entry(op).or_insert(0) += 1;
+        let applied = Applied {
+            operation: op,
+            body: value,
+            applied_at: SystemTime::now(),
+            nth,
+        };
+        let max = state.max_recorded;
+        push_bounded(&mut state.applied, applied, max);
+    }
+    let answer = success_body(op, &shared.uri, nth);
+
+    match fault {
+        Some(Fault::DropAfterApply) => drop_connection(&drop_signal).await,
+        Some(Fault::MalformedJson) => {
+            let text = answer.to_string();
+            let truncated = &text[..text.len() / 2];
+            Ok(bytes_response(
+                200,
+                "application/json",
+                MockBody::full(truncated.to_owned()),
+            ))
+        }
+        Some(Fault::DelayHeaders(delay)) => {
+            tokio::time::sleep(delay).await;
+            Ok(json_response(200, &answer))
+        }
+        Some(Fault::DelayMidBody(pause)) => Ok(bytes_response(
+            200,
+            "application/json",
+            MockBody::split(answer.to_string(), pause),
+        )),
+        _ => Ok(json_response(200, &answer)),
+    }
+}
+
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, max: Option<usize>) {
+    if max == Some(0) {
+        return;
+    }
+    queue.push_back(item);
+    if let Some(max) = max {
+        while queue.len() > max {
+            queue.pop_front();
+        }
+    }
+}
+
+/// The 429 Vast sends when an endpoint is called faster than its minimum interval.
+fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<MockBody>> {
+    let mut state = shared.state();
+    let interval = *state.min_interval.get(&op)?;
+    let now = Instant::now();
+    let slot = (op, key);
+    if let Some(last) = state.last_accepted.get(&slot) {
+        let elapsed = now.duration_since(*last);
+        if elapsed < interval {
+            let wait = interval - elapsed;
+            // Retry-After is whole seconds: round up so that honouring it is enough.
+            let seconds = wait.as_millis().div_ceil(1000).max(1);
+            let text = format!(
+                "API requests too frequent, endpoint {} {} threshold is one request per {:.3} s; retry after {seconds} s.",
+                op.method(),
+                op.path(),
+                interval.as_secs_f64()
+            );
+            let mut response =
+                bytes_response(429, "text/plain; charset=utf-8", MockBody::full(text));
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds as u64));
+            return Some(response);
+        }
+    }
+    state.last_accepted.insert(slot, now);
+    None
+}
+
+fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Response<MockBody>> {
+    let state = shared.state();
+    let unknown: Option<(&str, String)> = match op {
+        Operation::Copy => ["src_id", "dst_id"].into_iter().find_map(|field| {
+            let id = body.get(field)?.as_str()?;
+            (!state.instances.knows_str(id)).then(|| (field, id.to_owned()))
+        }),
+        Operation::CloudCopy => body
+            .get("instance_id")
+            .and_then(Value::as_str)
+            .filter(|id| !state.instances.knows_str(id))
+            .map(|id| ("instance_id", id.to_owned())),
+        Operation::CancelSync => body
+            .get("dst_id")
+            .filter(|id| !state.instances.knows_json(id))
+            .map(|id| ("dst_id", id.to_string())),
+    };
+    let (field, id) = unknown?;
+    let msg = format!("No such instance: {id} ({field}).");
+    Some(match op {
+        // Cloud copy declares no 404; its 400 (`{success, msg}`) is the only refusal the spec allows.
+        Operation::CloudCopy => json_response(400, &json!({ "success": false, "msg": msg })),
+        _ => json_response(
+            404,
+            &json!({ "success": false, "error": "no_such_instance", "msg": msg }),
+        ),
+    })
+}
+
+/// The 200 body for an applied operation: the spec's example, or for cloud
+/// copy (whose 200 has none) a synthesized one with a `result_url`.
+fn success_body(op: Operation, uri: &str, nth: u64) -> Value {
+    if let Some(example) = spec::spec().example(op, 200) {
+        return example.clone();
+    }
+    match op {
+        Operation::CloudCopy => json!({
+            "success": true,
+            "msg": "Sending cloud copy command to instance; check the instance's status bar for progress.",
+            "result_url": format!("{uri}/mock/results/cloud-copy-{nth}.txt"),
+        }),
+        _ => json!({ "success": true, "msg": format!("{op} accepted.") }),
+    }
+}
+
+fn violation_response(op: Option<Operation>, violation: &Violation) -> Response<MockBody> {
+    let msg = violation.message();
+    let body = match (op, violation.status()) {
+        // Cloud copy's 400 schema is `{success, msg}`: no `error` field.
+        (Some(Operation::CloudCopy), 400) => json!({ "success": false, "msg": msg }),
+        _ => json!({ "success": false, "error": violation.code(), "msg": msg }),
+    };
+    let mut response = json_response(violation.status(), &body);
+    if let Violation::MethodNotAllowed { allow, .. } = violation
+        && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
+    {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+fn status_response(
+    status: u16,
+    body: &FaultBody,
+    headers: &[(String, String)],
+) -> Response<MockBody> {
+    let mut response = match body {
+        FaultBody::Empty => bytes_response(status, "", MockBody::full(Bytes::new())),
+        FaultBody::Json(value) => json_response(status, value),
+        FaultBody::Text(text) => bytes_response(
+            status,
+            "text/plain; charset=utf-8",
+            MockBody::full(text.clone()),
+        ),
+    };
+    for (name, value) in headers {
+        match (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                response.headers_mut().append(name, value);
+            }
+            _ => {
+                tracing::warn!(%name, "vast-mock: scripted header is not a valid HTTP header; skipped")
+            }
+        }
+    }
+    response
+}
+
+fn json_response(status: u16, body: &Value) -> Response<MockBody> {
+    bytes_response(status, "application/json", MockBody::full(body.to_string()))
+}
+
+fn bytes_response(status: u16, content_type: &'static str, body: MockBody) -> Response<MockBody> {
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or_else(|_| {
+        tracing::warn!(status, "vast-mock: invalid scripted status; answering 500");
+        StatusCode::INTERNAL_SERVER_ERROR
+    });
+    if !content_type.is_empty() {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}

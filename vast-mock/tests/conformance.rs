@@ -1,0 +1,240 @@
+//! Request validation and the conformance of every answer the mock sends.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{call_with, send};
+use vast_mock::spec::{self, Violation};
+use vast_mock::{Fault, MockServer, Operation};
+
+#[test]
+fn operations_match_the_spec() {
+    for op in Operation::ALL {
+        assert_eq!(spec::spec().route(op.method(), op.path()), Ok(op));
+        let item = &spec::spec().document()["paths"][op.path()][op.method().to_lowercase()];
+        assert_eq!(item["operationId"], op.operation_id());
+    }
+}
+
+#[test]
+fn openapi_nullable_becomes_a_type_array() {
+    let schema = serde_json::json!({"type": "object", "properties": {
+        "a": {"type": "string", "nullable": true, "example": "x"},
+        "b": {"type": "string", "enum": ["x"], "nullable": true}
+    }});
+    let converted = spec::openapi_to_json_schema(&schema);
+    assert_eq!(
+        converted["properties"]["a"],
+        serde_json::json!({"type": ["string", "null"]})
+    );
+    assert_eq!(
+        converted["properties"]["b"]["enum"],
+        serde_json::json!(["x", null])
+    );
+}
+
+#[test]
+fn validator_names_the_field_and_the_problem() {
+    let path = Operation::Copy.path();
+    let missing = spec::validate_request("PUT", path, &serde_json::json!({"src_path": "/a"}));
+    assert_eq!(
+        missing,
+        Err(Violation::MissingField {
+            field: "dst_path".into()
+        })
+    );
+    let wrong = spec::validate_request(
+        "PUT",
+        path,
+        &serde_json::json!({"src_path": "/a", "dst_path": "/b", "src_id": 5}),
+    )
+    .unwrap_err();
+    assert_eq!(wrong.field(), Some("src_id"));
+    assert!(
+        wrong.message().contains("src_id") && wrong.message().contains("string"),
+        "{wrong}"
+    );
+    let nested = spec::validate_request(
+        "POST",
+        Operation::CloudCopy.path(),
+        &serde_json::json!({"flags": ["--ok", 3]}),
+    )
+    .unwrap_err();
+    assert_eq!(nested.field(), Some("flags.1"));
+    let root = spec::validate_request(
+        "DELETE",
+        Operation::CancelSync.path(),
+        &serde_json::json!([]),
+    )
+    .unwrap_err();
+    assert_eq!(root.status(), 400);
+}
+
+#[test]
+fn validate_http_checks_headers_in_order() {
+    let path = Operation::CancelSync.path();
+    let body = br#"{"dst_id": 1}"#;
+    let ok = spec::validate_http(
+        "DELETE",
+        path,
+        Some("application/json; charset=utf-8"),
+        Some("Bearer k"),
+        body,
+    );
+    assert_eq!(ok.unwrap().0, Operation::CancelSync);
+    let no_auth = spec::validate_http("DELETE", path, Some("application/json"), None, body);
+    assert_eq!(no_auth.unwrap_err().status(), 401);
+    let empty_key = spec::validate_http(
+        "DELETE",
+        path,
+        Some("application/json"),
+        Some("Bearer "),
+        body,
+    );
+    assert_eq!(empty_key.unwrap_err().status(), 401);
+    let basic = spec::validate_http(
+        "DELETE",
+        path,
+        Some("application/json"),
+        Some("Basic a2V5"),
+        body,
+    );
+    assert_eq!(basic.unwrap_err().status(), 401);
+    let text = spec::validate_http("DELETE", path, Some("text/plain"), Some("Bearer k"), body);
+    assert!(matches!(
+        text,
+        Err(Violation::UnsupportedContentType { .. })
+    ));
+    let garbage = spec::validate_http(
+        "DELETE",
+        path,
+        Some("application/json"),
+        Some("Bearer k"),
+        b"{",
+    );
+    assert!(matches!(garbage, Err(Violation::MalformedBody { .. })));
+}
+
+#[tokio::test]
+async fn undeclared_method_is_405_with_allow() {
+    let mock = MockServer::start().await.unwrap();
+    let answer = send(&mock, "GET", Operation::CloudCopy.path(), &[], None)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 405);
+    assert_eq!(answer.header("allow"), Some("DELETE, POST"));
+    assert!(answer.json()["msg"].as_str().unwrap().contains("GET"));
+    let answer = send(&mock, "POST", Operation::Copy.path(), &[], None)
+        .await
+        .unwrap();
+    assert_eq!(answer.header("allow"), Some("PUT"));
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_json() {
+    let mock = MockServer::start().await.unwrap();
+    // The trailing slash is part of the path.
+    let answer = send(&mock, "PUT", "/api/v0/commands/copy_direct", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.json()["success"], false);
+    assert!(
+        answer.json()["msg"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v0/commands/copy_direct")
+    );
+}
+
+/// Every combination the mock answers without a `Status` fault: what it
+/// sends is either declared by the spec for that operation and status (and
+/// then matches the schema), or one of the statuses the spec cannot declare
+/// (401 for auth, 429 for the rate limit).
+#[tokio::test]
+async fn every_answer_conforms_to_the_spec() {
+    let mock = MockServer::builder()
+        .known_instances([1])
+        .start()
+        .await
+        .unwrap();
+    let bodies: &[(Operation, &str)] = &[
+        (Operation::Copy, r#"{"src_path":"/a","dst_path":"/b"}"#),
+        (
+            Operation::Copy,
+            r#"{"src_id":"1","dst_id":"1","src_path":"/a","dst_path":"/b"}"#,
+        ),
+        (
+            Operation::Copy,
+            r#"{"src_id":"2","src_path":"/a","dst_path":"/b"}"#,
+        ),
+        (Operation::Copy, r#"{"src_path":"/a"}"#),
+        (Operation::Copy, r#"{"src_path":1,"dst_path":"/b"}"#),
+        (Operation::CloudCopy, r#"{}"#),
+        (Operation::CloudCopy, r#"{"instance_id":"1","flags":[]}"#),
+        (Operation::CloudCopy, r#"{"instance_id":"2"}"#),
+        (Operation::CloudCopy, r#"{"flags":"--dry-run"}"#),
+        (Operation::CancelSync, r#"{"dst_id":1}"#),
+        (Operation::CancelSync, r#"{"dst_id":2}"#),
+        (Operation::CancelSync, r#"{"dst_id":"1"}"#),
+        (Operation::CancelSync, r#"{}"#),
+    ];
+    let mut answers = Vec::new();
+    for (op, body) in bodies {
+        answers.push((*op, call_with(&mock, *op, body).await.unwrap()));
+        answers.push((*op, call_with(&mock, *op, "not json").await.unwrap()));
+        answers.push((*op, call_with(&mock, *op, "").await.unwrap()));
+        let text = send(
+            &mock,
+            op.method(),
+            op.path(),
+            &[("authorization", "Bearer k")],
+            Some(body),
+        );
+        answers.push((*op, text.await.unwrap()));
+        let no_auth = send(
+            &mock,
+            op.method(),
+            op.path(),
+            &[("content-type", "application/json")],
+            Some(body),
+        );
+        answers.push((*op, no_auth.await.unwrap()));
+        mock.fault_next(*op, Fault::Rejected);
+        answers.push((*op, call_with(&mock, *op, body).await.unwrap()));
+    }
+    let mut statuses = std::collections::BTreeSet::new();
+    for (op, answer) in &answers {
+        statuses.insert(answer.status);
+        assert_eq!(answer.header("content-type"), Some("application/json"));
+        let json = answer.json();
+        if answer.status == 401 {
+            assert_eq!(json["success"], false);
+            assert_eq!(json["error"], "unauthorized");
+            continue;
+        }
+        if let Err(e) = spec::validate_response(*op, answer.status, &json) {
+            panic!("{e}: {json}");
+        }
+    }
+    // The scenarios above really reached every declared status.
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        [200, 400, 401, 404]
+    );
+}
+
+#[test]
+fn response_validation_refuses_wrong_shapes() {
+    let bad = serde_json::json!({"success": "yes"});
+    assert!(spec::validate_response(Operation::Copy, 200, &bad).is_err());
+    assert!(spec::validate_response(Operation::CloudCopy, 404, &serde_json::json!({})).is_err());
+    assert!(
+        spec::validate_response(
+            Operation::CloudCopy,
+            200,
+            &serde_json::json!({"result_url": "u"})
+        )
+        .is_ok()
+    );
+}
