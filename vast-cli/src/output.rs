@@ -506,4 +506,28 @@ mod tests {
             result_url: url.map(str::to_owned),
         }
     }
+
+    #[test]
+    fn help_and_readme_document_every_exit_status() {
+        let readme = include_str!("../README.md");
+        for (code, help_word) in [
+            (EXIT_OK, "success"),
+            (EXIT_REFUSED, "refused"),
+            (EXIT_USAGE, "bad usage"),
+            (EXIT_AUTH, "authentication"),
+            (EXIT_UNAVAILABLE, "network failure"),
+        ] {
+            let help_line = format!("  {code}  ");
+            assert!(
+                crate::cli::EXIT_STATUS_HELP
+                    .lines()
+                    .any(|l| l.starts_with(&help_line) && l.contains(help_word)),
+                "--help lacks {code} ({help_word})"
+            );
+            assert!(
+                readme.contains(&format!("| `{code}` |")),
+                "README lacks {code}"
+            );
+        }
+    }
 }
