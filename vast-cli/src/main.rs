@@ -1,0 +1,88 @@
+//! `vast`: the command-line tool for Vast.ai copy, cloud copy and cancel sync.
+//!
+//! `main` only wires the steps: parse (clap) → check the input and build the
+//! request (`request`) → build the client and make the call (`run`) → map the
+//! outcome or error to output and an exit status (`output`).
+
+mod cli;
+mod output;
+mod request;
+mod run;
+
+use clap::Parser;
+use output::Rendered;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    init_tracing(cli.verbose);
+    let rendered = match request::build(&cli.command) {
+        Err(e) => output::failure(&e, cli.json),
+        Ok(request) => match run::client(&cli).and_then(|c| run::execute(&c, &request)) {
+            Ok(answer) => output::success(&request, &answer, cli.json),
+            Err(e) => output::failure(&e, cli.json),
+        },
+    };
+    emit(&rendered)
+}
+
+/// clap's own handling (help and version exit 0, usage errors exit 2), except
+/// that a usage error under `--json` is a JSON error object on stdout.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let is_display = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if is_display || !json {
+        e.exit()
+    }
+    emit(&output::usage_failure(&e.render().to_string()))
+}
+
+fn emit(rendered: &Rendered) -> ExitCode {
+    if !rendered.stdout.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", rendered.stdout);
+        let _ = out.flush();
+    }
+    if !rendered.stderr.is_empty() {
+        let _ = writeln!(std::io::stderr().lock(), "{}", rendered.stderr);
+    }
+    ExitCode::from(rendered.code)
+}
+
+/// `-v` logs the call and its attempts and retries to stderr, `-vv` also
+/// the spans' timings, `-vvv` also the HTTP connection events. The key is
+/// never in any of them: the project's crates record operation, method,
+/// attempt and status only, and the `Authorization` header is marked
+/// sensitive (a test checks all three levels).
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let (level, http, spans) = match verbose {
+        0 => return,
+        1 => ("debug", "", FmtSpan::NONE),
+        2 => ("trace", "", FmtSpan::CLOSE),
+        _ => ("trace", ",reqwest=debug,hyper_util=debug", FmtSpan::CLOSE),
+    };
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "vast={level},vast_api_ext={level},vast_api={level}{http}"
+    ));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(spans)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
