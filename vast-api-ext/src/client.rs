@@ -226,17 +226,27 @@ impl Client {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        self.run_inner(op, attempt, &span)
-            .instrument(span.clone())
-            .await
+        let result = self.run_inner(op, attempt).instrument(span.clone()).await;
+        // Recorded once, when final: a field recorded per attempt would be
+        // printed once per attempt by `tracing_subscriber::fmt`.
+        match &result {
+            Ok((_, attempts)) => {
+                span.record("attempts", attempts);
+                span.record("status", 200);
+                span.in_scope(|| tracing::debug!("call succeeded"));
+            }
+            Err(error) => {
+                span.record("attempts", error.attempts());
+                if let Some(status) = error.status() {
+                    span.record("status", status);
+                }
+                span.in_scope(|| tracing::debug!("call failed: {error}"));
+            }
+        }
+        result
     }
 
-    async fn run_inner<T, F, Fut>(
-        &self,
-        op: Operation,
-        attempt: F,
-        span: &tracing::Span,
-    ) -> Result<(T, u32), Error>
+    async fn run_inner<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, AttemptError>>,
@@ -267,11 +277,12 @@ impl Client {
                 }
             };
             n += 1;
-            span.record("attempts", n);
             let remaining = deadline.saturating_duration_since(clock.now());
             let limit = remaining.min(inner.timeout);
+            let attempt_span =
+                tracing::debug_span!("attempt", attempt = n, status = tracing::field::Empty);
             let result = match tokio::time::timeout(limit, attempt())
-                .instrument(tracing::debug_span!("attempt", attempt = n))
+                .instrument(attempt_span.clone())
                 .await
             {
                 Ok(result) => result,
@@ -287,10 +298,9 @@ impl Client {
             drop(permit);
             let failed = match result {
                 Ok(value) => {
-                    span.record("status", 200);
+                    attempt_span.record("status", 200);
                     inner.shared.succeeded(config, op);
                     inner.shared.refund(config, taken);
-                    tracing::debug!(attempts = n, "call succeeded");
                     return Ok((value, n));
                 }
                 Err(failed) => failed,
@@ -298,14 +308,14 @@ impl Client {
             let mut error = failed.error;
             error.set_attempts(n);
             if let Some(status) = error.status() {
-                span.record("status", status);
+                attempt_span.record("status", status);
             }
             if failed.failure == Failure::Status(429) {
                 inner.shared.throttled(config, op, failed.retry_after);
             }
             let safety = classify(failed.failure);
             if n >= config.max_attempts() || !config.may_retry(op, safety) {
-                tracing::debug!(attempts = n, ?safety, "call failed: {error}");
+                tracing::debug!(?safety, "not retried");
                 return Err(error);
             }
             let wait = match failed.retry_after {

@@ -2,7 +2,7 @@
 //! HTTP client escape hatch.
 
 use crate::retry::{RetryConfig, Shared};
-use crate::{ApiKey, Client, Error};
+use crate::{ApiKey, Client, Error, Setting};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,10 +61,10 @@ pub(crate) fn resolve_api_key(explicit: Option<&str>, env: &Env) -> Result<ApiKe
             return ApiKey::from_source(&text, &format!("the file {}", file.display()));
         }
     }
-    Err(Error::Config(
+    Err(Error::config(
+        Setting::ApiKey,
         "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to \
-         ~/.config/vastai/vast_api_key"
-            .to_owned(),
+         ~/.config/vastai/vast_api_key",
     ))
 }
 
@@ -72,17 +72,17 @@ fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Config(format!(
-            "cannot read the API key file {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(Error::config(
+            Setting::ApiKey,
+            format!("cannot read the API key file {}: {e}", path.display()),
+        )),
     }
 }
 
 /// Checks a base URL: http(s) only, `http://` only to loopback unless
 /// allowed, no credentials, query or fragment; the trailing `/` is removed.
 pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let bad = |why: &str| Error::Config(format!("the base URL `{url}` {why}"));
+    let bad = |why: &str| Error::config(Setting::BaseUrl, format!("the base URL `{url}` {why}"));
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -262,12 +262,17 @@ impl ClientBuilder {
             user_agent.push_str(suffix.trim());
         }
         let http = vast_api::configure(self.http.unwrap_or_default(), key.expose())
-            .map_err(|e| Error::Config(e.to_string()))?
+            .map_err(|e| Error::config(Setting::ApiKey, e.to_string()))?
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(vast_api::DEFAULT_CONNECT_TIMEOUT))
             .user_agent(user_agent)
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                Error::config(
+                    Setting::HttpClient,
+                    format!("cannot build the HTTP client: {e}"),
+                )
+            })?;
         let shared = Shared::new(&self.retry);
         Ok(Client {
             inner: Arc::new(crate::client::Inner {
@@ -363,7 +368,13 @@ mod tests {
             ..Env::default()
         };
         let err = resolve_api_key(None, &env).unwrap_err();
-        assert!(matches!(err, Error::Config(_)));
+        assert!(matches!(
+            err,
+            Error::Config {
+                setting: Setting::ApiKey,
+                ..
+            }
+        ));
         assert!(err.to_string().contains("set VAST_API_KEY"), "{err}");
         std::fs::remove_dir_all(&home).unwrap();
     }
@@ -415,7 +426,16 @@ mod tests {
         ];
         for input in refused {
             let err = check_base_url(input, false).unwrap_err();
-            assert!(matches!(err, Error::Config(_)), "{input}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: Setting::BaseUrl,
+                        ..
+                    }
+                ),
+                "{input}"
+            );
         }
         assert!(
             check_base_url("http://console.vast.ai", false)

@@ -54,6 +54,18 @@ impl std::fmt::Display for Operation {
     }
 }
 
+/// The part of the configuration an [`Error::Config`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The API key: none found, empty, unreadable key file, or unusable in a header.
+    ApiKey,
+    /// The base URL.
+    BaseUrl,
+    /// The HTTP client (TLS roots, the caller's `reqwest::ClientBuilder`).
+    HttpClient,
+}
+
 /// Everything that can go wrong, before or during a call.
 ///
 /// Variants that come from a call carry the [`Operation`] and the number of
@@ -68,8 +80,13 @@ pub enum Error {
         message: String,
     },
     /// The client could not be configured (key, base URL, HTTP client).
-    #[error("cannot configure the Vast.ai client: {0}")]
-    Config(String),
+    #[error("cannot configure the Vast.ai client: {message}")]
+    Config {
+        /// Which setting was refused.
+        setting: Setting,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// The server answered with an error status and said why (400, 404, 5xx…).
     #[error("{operation} failed: the server answered {status}{}: {message}{}", code_suffix(.code), attempts_suffix(*.attempts))]
     Api {
@@ -209,6 +226,14 @@ fn describe_body(prefix: &str) -> String {
 }
 
 impl Error {
+    /// A configuration error about `setting`.
+    pub(crate) fn config(setting: Setting, message: impl Into<String>) -> Self {
+        Self::Config {
+            setting,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::InvalidInput {
             message: message.into(),

@@ -52,7 +52,7 @@ mod secret;
 pub use client::{Client, CloudCopyOutcome, Outcome};
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{Error, Operation};
+pub use error::{Error, Operation, Setting};
 pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};

@@ -1,6 +1,6 @@
 //! `ApiKey`: the API key as a secret whose `Debug` and `Display` redact it.
 
-use crate::Error;
+use crate::{Error, Setting};
 
 /// A Vast.ai API key. `Debug` and `Display` print `ApiKey(***)` / `***`; the
 /// only way to read it is [`ApiKey::expose`], which this crate calls once, to
@@ -26,12 +26,18 @@ impl ApiKey {
     pub(crate) fn from_source(key: &str, source: &str) -> Result<Self, Error> {
         let key = key.trim();
         if key.is_empty() {
-            return Err(Error::Config(format!("the API key from {source} is empty")));
+            return Err(Error::config(
+                Setting::ApiKey,
+                format!("the API key from {source} is empty"),
+            ));
         }
         if key.chars().any(|c| c.is_control()) {
-            return Err(Error::Config(format!(
-                "the API key from {source} holds a control character (the key is not shown)"
-            )));
+            return Err(Error::config(
+                Setting::ApiKey,
+                format!(
+                    "the API key from {source} holds a control character (the key is not shown)"
+                ),
+            ));
         }
         Ok(Self(key.to_owned()))
     }

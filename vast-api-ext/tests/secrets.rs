@@ -67,7 +67,13 @@ fn plain_http_to_a_remote_host_is_refused() {
         .base_url("http://console.vast.ai")
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::Config(_)));
+    assert!(matches!(
+        err,
+        Error::Config {
+            setting: vast_api_ext::Setting::BaseUrl,
+            ..
+        }
+    ));
     assert!(!err.to_string().contains(KEY));
     assert!(
         err.to_string().contains("allow_insecure_http(true)"),

@@ -3,7 +3,7 @@
 
 use crate::request::Request;
 use serde_json::{Map, Value, json};
-use vast_api_ext::{CloudCopyOutcome, Error, Outcome};
+use vast_api_ext::{CloudCopyOutcome, Error, Outcome, Setting};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -99,8 +99,11 @@ pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendere
 pub fn exit_code(error: &Error) -> u8 {
     match error {
         Error::InvalidInput { .. } => EXIT_USAGE,
-        Error::Config(message) if is_key_problem(message) => EXIT_AUTH,
-        Error::Config(_) => EXIT_USAGE,
+        Error::Config {
+            setting: Setting::ApiKey,
+            ..
+        } => EXIT_AUTH,
+        Error::Config { .. } => EXIT_USAGE,
         Error::Unauthorized { .. } => EXIT_AUTH,
         Error::Rejected { .. } => EXIT_REFUSED,
         Error::Api { status, .. } => {
@@ -124,18 +127,15 @@ pub fn exit_code(error: &Error) -> u8 {
     }
 }
 
-/// A configuration error about the key (none found, empty, unreadable file),
-/// as opposed to a bad `--url`.
-fn is_key_problem(message: &str) -> bool {
-    !message.starts_with("the base URL") && message.contains("API key")
-}
-
 /// A short name for the kind of error, stable for scripts.
 pub fn kind(error: &Error) -> &'static str {
     match error {
         Error::InvalidInput { .. } => "invalid_input",
-        Error::Config(m) if is_key_problem(m) => "no_api_key",
-        Error::Config(_) => "config",
+        Error::Config {
+            setting: Setting::ApiKey,
+            ..
+        } => "no_api_key",
+        Error::Config { .. } => "config",
         Error::Api { .. } => "api",
         Error::Rejected { .. } => "rejected",
         Error::Unauthorized { .. } => "unauthorized",
@@ -150,15 +150,8 @@ pub fn kind(error: &Error) -> &'static str {
 /// The error's text in the CLI's words: the library's names of builder
 /// methods become the options that set them.
 pub fn message(error: &Error) -> String {
-    let text = match error {
-        Error::Config(m) if m.starts_with("no API key") => {
-            "no API key: pass --api-key, set VAST_API_KEY, or write the key to \
-             ~/.config/vastai/vast_api_key"
-                .to_owned()
-        }
-        other => other.to_string(),
-    };
-    let text = text
+    let text = error
+        .to_string()
         .replace("ClientBuilder::api_key", "--api-key")
         .replace(
             "use https:// or ClientBuilder::allow_insecure_http(true)",
@@ -392,9 +385,10 @@ mod tests {
             );
             assert!(!message(&bad_url).contains("::"), "{}", message(&bad_url));
         }
-        let none = Error::Config(
-            "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to ~/.config/vastai/vast_api_key".into(),
-        );
+        let none = Error::Config {
+            setting: Setting::ApiKey,
+            message: "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to ~/.config/vastai/vast_api_key".into(),
+        };
         assert_eq!(exit_code(&none), 3);
         assert!(message(&none).starts_with("no API key: pass --api-key"));
     }

@@ -3,7 +3,7 @@
 use crate::cli::Cli;
 use crate::output::Answer;
 use crate::request::Request;
-use vast_api_ext::{Client, Error, RetryConfig};
+use vast_api_ext::{Client, Error, RetryConfig, Setting};
 
 /// The client the global options describe. No network I/O: this reads the
 /// key (option, environment, key files) and checks the URL.
@@ -30,7 +30,10 @@ pub fn execute(client: &Client, request: &Request) -> Result<Answer, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
+        .map_err(|e| Error::Config {
+            setting: Setting::HttpClient,
+            message: format!("cannot start the I/O runtime: {e}"),
+        })?;
     let operation = match request {
         Request::Copy { .. } => "copy",
         Request::CloudCopy(_) => "cloud copy",
