@@ -82,8 +82,12 @@ pub fn run(root: &Path) -> Result<(), String> {
             crate_count(root, package)?
         ));
     }
+    // The `vast` tool's figures are taken with hyperfine (commands inside that file).
+    let cli = std::fs::read_to_string(root.join("vast-cli/BENCH.md"))
+        .map_err(|e| format!("vast-cli/BENCH.md: {e}"))?
+        .replacen("# vast-cli figures", "## The `vast` command-line tool", 1);
     let text = format!(
-        "# Benchmarks\n\n\
+        "# Benchmarks\n\n## The SDK: `{COMMAND}`\n\n\
          Produced by `{COMMAND}` (release build; one process, one run, against an \
          in-process HTTP/1.1 server on 127.0.0.1 that answers the spec's 200 examples). \
          Not a test: it asserts no timing.\n\n\
@@ -92,7 +96,7 @@ pub fn run(root: &Path) -> Result<(), String> {
          Distinct crates in the normal (non-dev) dependency tree, the crate itself included \
          (`cargo tree -e normal -p <crate>`). `tests/tests/dependencies.rs` checks that none \
          of them is a code generator or OpenSSL.\n\n\
-         | crate | crates in its normal tree |\n|---|---:|\n{deps}",
+         | crate | crates in its normal tree |\n|---|---:|\n{deps}\n{cli}",
         machine(),
         rustc.trim(),
     );
