@@ -33,7 +33,7 @@ pub struct Cli {
         help_heading = "Global options",
         value_name = "KEY"
     )]
-    pub api_key: Option<String>,
+    pub api_key: Option<KeyArg>,
 
     /// Base URL of the API (else env VAST_URL, else https://console.vast.ai)
     #[arg(
@@ -64,6 +64,25 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The `--api-key` value: a plain string to clap, `***` to `Debug`, so that
+/// printing the parsed command line can never show the key.
+#[derive(Clone)]
+pub struct KeyArg(pub String);
+
+impl std::fmt::Debug for KeyArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyArg(***)")
+    }
+}
+
+impl std::str::FromStr for KeyArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 /// The commands.
@@ -189,4 +208,24 @@ pub fn parse_secs(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_parsed_command_line_hides_the_key() {
+        let cli = Cli::try_parse_from(["vast", "--api-key", "s3cret-key", "cancel", "sync", "7"])
+            .unwrap();
+        assert_eq!(
+            cli.api_key.as_ref().map(|k| k.0.as_str()),
+            Some("s3cret-key")
+        );
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("s3cret-key") && debug.contains("KeyArg(***)"),
+            "{debug}"
+        );
+    }
 }

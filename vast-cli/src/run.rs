@@ -11,7 +11,7 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     let mut builder =
         Client::builder().user_agent_suffix(concat!("vast-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(key) = &cli.api_key {
-        builder = builder.api_key(key);
+        builder = builder.api_key(&key.0);
     }
     if let Some(url) = &cli.url {
         builder = builder.base_url(url);
