@@ -364,4 +364,25 @@ mod served {
         let agent = sent.headers.get("user-agent").unwrap().to_str().unwrap();
         assert_eq!(agent, vast_api::USER_AGENT);
     }
+
+    #[tokio::test]
+    async fn with_status_reports_the_status_of_an_undecodable_answer() {
+        let server = MockServer::start().await;
+        Mock::given(method("DELETE"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw("{\"success\": tr", "application/json"),
+            )
+            .mount(&server)
+            .await;
+        let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
+        let body = types::CancelSyncRequest { dst_id: 1 };
+        let (result, status) = vast_api::with_status(client.cancel_sync(&body)).await;
+        assert!(matches!(
+            result,
+            Err(vast_api::Error::InvalidResponsePayload(..))
+        ));
+        assert_eq!(status.map(|s| s.as_u16()), Some(200));
+        // Outside `with_status` the hook has nowhere to write, and does nothing.
+        assert!(client.cancel_sync(&body).await.is_err());
+    }
 }

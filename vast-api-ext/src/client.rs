@@ -131,8 +131,8 @@ impl Client {
         let op = Operation::Copy;
         let (answer, attempts) = self
             .run(op, || async {
-                let result = self.inner.raw.copy(&body).await;
-                check(op, self.now(), result, api_error, |r| {
+                let (result, status) = vast_api::with_status(self.inner.raw.copy(&body)).await;
+                check(op, self.now(), result, status, api_error, |r| {
                     (r.success, r.msg.clone())
                 })
                 .await
@@ -163,8 +163,9 @@ impl Client {
         let op = Operation::CloudCopy;
         let (answer, attempts) = self
             .run(op, || async {
-                let result = self.inner.raw.cloud_copy(&body).await;
-                check(op, self.now(), result, cloud_copy_error, |r| {
+                let (result, status) =
+                    vast_api::with_status(self.inner.raw.cloud_copy(&body)).await;
+                check(op, self.now(), result, status, cloud_copy_error, |r| {
                     (r.success, r.msg.clone())
                 })
                 .await
@@ -196,8 +197,9 @@ impl Client {
         let op = Operation::CancelSync;
         let (answer, attempts) = self
             .run(op, || async {
-                let result = self.inner.raw.cancel_sync(&body).await;
-                check(op, self.now(), result, api_error, |r| {
+                let (result, status) =
+                    vast_api::with_status(self.inner.raw.cancel_sync(&body)).await;
+                check(op, self.now(), result, status, api_error, |r| {
                     (r.success, r.msg.clone())
                 })
                 .await
@@ -352,6 +354,7 @@ async fn check<T, E>(
     op: Operation,
     now: std::time::SystemTime,
     result: Result<ResponseValue<T>, RawError<E>>,
+    status: Option<reqwest::StatusCode>,
     documented: fn(Operation, u16, E) -> Error,
     success: impl Fn(&T) -> (Option<bool>, Option<String>),
 ) -> Result<T, AttemptError>
@@ -388,7 +391,7 @@ where
         Err(RawError::InvalidResponsePayload(bytes, _)) => Err(fail(
             Error::Decode {
                 operation: op,
-                status: None,
+                status: status.map(|s| s.as_u16()),
                 body_prefix: prefix(&bytes),
                 attempts: 1,
             },

@@ -222,21 +222,28 @@ async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
     )
     .await;
     assert!(
-        matches!(&err, Error::Decode { body_prefix, .. } if body_prefix == r#"{"success": tr"#)
+        matches!(&err, Error::Decode { body_prefix, status: Some(200), .. } if body_prefix == r#"{"success": tr"#)
     );
+    assert_eq!(err.status(), Some(200));
     assert_eq!(
         err.to_string(),
-        r#"copy failed: the server's answer could not be read: expected JSON, got `{"success": tr`"#
+        r#"copy failed: the server's answer (200) could not be read: expected JSON, got `{"success": tr`"#
     );
 }
 
 #[tokio::test]
 async fn an_empty_body_is_a_decode_error() {
     let err = copy_error(ResponseTemplate::new(200)).await;
-    assert!(matches!(err, Error::Decode { .. }));
+    assert!(matches!(
+        err,
+        Error::Decode {
+            status: Some(200),
+            ..
+        }
+    ));
     assert_eq!(
         err.to_string(),
-        "copy failed: the server's answer could not be read: the body is empty"
+        "copy failed: the server's answer (200) could not be read: the body is empty"
     );
 }
 

@@ -32,5 +32,8 @@ pub use connect::{
     authorization, configure,
 };
 
+mod observe;
+pub use observe::with_status;
+
 /// The merged OpenAPI 3.0.3 spec this crate was generated from (`openapi/vast.json`).
 pub const SPEC: &str = include_str!("../../openapi/vast.json");
