@@ -79,10 +79,31 @@ fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
+/// A base URL as it may be shown in errors and `Debug`: scheme, host, port
+/// and path only. A query, fragment or userinfo (`user:password@`) may hold a
+/// secret, such as `?api_key=…`, so they are cut, also from text that does
+/// not parse as a URL.
+pub(crate) fn redact_url(url: &str) -> String {
+    let url = url.trim();
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    format!("{scheme}{host}{path}")
+}
+
 /// Checks a base URL: http(s) only, `http://` only to loopback unless
 /// allowed, no credentials, query or fragment; the trailing `/` is removed.
+/// Errors show the URL without query, fragment or credentials.
 pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let bad = |why: &str| Error::config(Setting::BaseUrl, format!("the base URL `{url}` {why}"));
+    let shown = redact_url(url);
+    let bad = |why: &str| Error::config(Setting::BaseUrl, format!("the base URL `{shown}` {why}"));
     let parsed =
         reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -114,13 +135,19 @@ pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<Str
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The connect timeout for an attempt timeout: half of it, at most
+/// [`vast_api::DEFAULT_CONNECT_TIMEOUT`] (10 s).
+pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
+    (attempt / 2).min(vast_api::DEFAULT_CONNECT_TIMEOUT)
+}
+
 /// Builds a [`Client`]. Every setting has a default:
 ///
 /// | setting | default |
 /// |---|---|
 /// | API key | env `VAST_API_KEY`, else `$XDG_CONFIG_HOME/vastai/vast_api_key` (default `~/.config/vastai/vast_api_key`), else `~/.vast_api_key`; trimmed |
 /// | base URL | env `VAST_URL`, else `https://console.vast.ai`; `http://` only to loopback |
-/// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]) |
+/// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]); connecting gets half of it, at most 10 s |
 /// | deadline per call (attempts and waits) | 300 s ([`DEFAULT_DEADLINE`]) |
 /// | retries | [`RetryConfig::standard`] |
 /// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
@@ -151,7 +178,7 @@ impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_url))
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
@@ -200,7 +227,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one attempt (connect, send, answer).
+    /// Timeout of one attempt (connect, send, answer). Connecting may take
+    /// half of it, at most 10 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -261,10 +289,17 @@ impl ClientBuilder {
             user_agent.push(' ');
             user_agent.push_str(suffix.trim());
         }
+        // Verbose connections would log the raw request bytes, the
+        // `Authorization` header included: always off. The connect timeout
+        // stays strictly below the attempt timeout, so a connection that
+        // cannot be made fails as a connect error (never applied, retried for
+        // every operation) rather than racing the attempt timeout (maybe
+        // applied).
         let http = vast_api::configure(self.http.unwrap_or_default(), key.expose())
             .map_err(|e| Error::config(Setting::ApiKey, e.to_string()))?
+            .connection_verbose(false)
             .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(vast_api::DEFAULT_CONNECT_TIMEOUT))
+            .connect_timeout(connect_timeout(self.timeout))
             .user_agent(user_agent)
             .build()
             .map_err(|e| {
@@ -446,6 +481,56 @@ mod tests {
         assert_eq!(
             check_base_url("http://10.0.0.1:8080", true).unwrap(),
             "http://10.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn base_url_errors_and_debug_never_show_secrets() {
+        let secret_urls = [
+            "https://console.vast.ai/?api_key=SECRET",
+            "https://console.vast.ai/api#SECRET",
+            "https://u:SECRET@console.vast.ai/",
+            "https://SECRET@console.vast.ai/",
+            "http://u:SECRET@10.0.0.1:8080/x?api_key=SECRET",
+            "ftp://u:SECRET@console.vast.ai/?k=SECRET",
+            "not a url u:SECRET@host?api_key=SECRET",
+            "https://u:SECRET@[bad/?api_key=SECRET",
+        ];
+        for url in secret_urls {
+            let err = check_base_url(url, false).unwrap_err();
+            let text = err.to_string();
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
+            let builder = ClientBuilder::default().api_key("k").base_url(url);
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains("SECRET"), "{debug}");
+        }
+        let err = check_base_url("https://u:SECRET@console.vast.ai:8443/vast?a=SECRET", false)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the base URL `https://console.vast.ai:8443/vast` holds credentials"),
+            "{err}"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/base/"),
+            "http://127.0.0.1:8080/base/"
+        );
+    }
+
+    #[test]
+    fn the_connect_timeout_is_below_the_attempt_timeout() {
+        assert_eq!(
+            connect_timeout(DEFAULT_ATTEMPT_TIMEOUT),
+            vast_api::DEFAULT_CONNECT_TIMEOUT
+        );
+        for ms in [1, 100, 10_000, 20_000, 20_001, 120_000] {
+            let attempt = Duration::from_millis(ms);
+            assert!(connect_timeout(attempt) < attempt, "{attempt:?}");
+        }
+        assert_eq!(
+            connect_timeout(Duration::from_secs(10)),
+            Duration::from_secs(5)
         );
     }
 }
