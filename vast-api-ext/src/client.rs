@@ -122,6 +122,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn copy(&self, src: &Location, dst: &Location) -> Result<Outcome, Error> {
+        // A `Location` never holds instance 0; checked again at the send path.
+        crate::location::check_instance(src.instance())?;
+        crate::location::check_instance(dst.instance())?;
         let body = types::CopyRequest {
             src_id: Some(src.instance().to_string()),
             dst_id: Some(dst.instance().to_string()),
@@ -180,6 +183,7 @@ impl Client {
 
     /// Cancels the sync whose destination is instance `dst`
     /// (`DELETE /api/v0/commands/rclone/`, sending the integer `dst_id`).
+    /// Instance 0 is refused with [`Error::InvalidInput`] before any I/O.
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
@@ -188,6 +192,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
+        let dst = crate::location::check_instance(dst)?;
         let dst_id = i64::try_from(dst.get()).map_err(|_| {
             Error::invalid(format!(
                 "the instance id {dst} is too large for cancel sync"

@@ -93,6 +93,8 @@ pub struct CloudCopy {
 impl CloudCopy {
     /// A cloud copy on `instance` through cloud connection `connection`.
     /// Set [`src`](Self::src) before sending; `dst` defaults to `/workspace`.
+    /// Instance 0 names no instance: sending it is refused with
+    /// [`Error::InvalidInput`] before any I/O.
     pub fn new(
         instance: impl Into<InstanceId>,
         connection: impl Into<ConnectionId>,
@@ -197,6 +199,7 @@ impl CloudCopy {
 
     /// Checks the request and builds the wire body (never with `api_key`).
     pub(crate) fn to_body(&self) -> Result<CloudCopyRequest, Error> {
+        crate::location::check_instance(self.instance)?;
         for (name, value) in [("src", &self.src), ("dst", &self.dst)] {
             if value.trim().is_empty() {
                 return Err(Error::invalid(format!(

@@ -33,14 +33,13 @@ pub struct Location {
 }
 
 impl Location {
-    /// A location from an instance and a path, with the same path rule as parsing.
+    /// A location from an instance and a path, with the same rules as
+    /// parsing: instance 0 is refused, and the path rule applies.
     pub fn new(instance: impl Into<InstanceId>, path: impl Into<String>) -> Result<Self, Error> {
+        let instance = check_instance(instance.into())?;
         let path = path.into();
         check_path(&path)?;
-        Ok(Self {
-            instance: instance.into(),
-            path,
-        })
+        Ok(Self { instance, path })
     }
 
     /// The instance.
@@ -133,11 +132,15 @@ fn parse_locator(locator: &str) -> Result<InstanceId, Error> {
              `s3.101` cannot be used with copy: use cloud copy (CloudCopy) for cloud storage"
         )));
     };
-    let id = parse_id(id, "instance")?;
-    if id == 0 {
+    check_instance(InstanceId(parse_id(id, "instance")?))
+}
+
+/// The one rule for instance ids sent anywhere: 0 names no instance.
+pub(crate) fn check_instance(id: InstanceId) -> Result<InstanceId, Error> {
+    if id.get() == 0 {
         return Err(Error::invalid("the instance id 0 names no instance"));
     }
-    Ok(InstanceId(id))
+    Ok(id)
 }
 
 impl std::fmt::Display for Location {

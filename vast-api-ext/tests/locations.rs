@@ -103,6 +103,11 @@ fn location_new_applies_the_same_path_rule() {
     );
     assert!(Location::new(5u64, "a//b").is_err());
     assert!(Location::new(5u64, "").is_err());
+    let zero = Location::new(0u64, "/x").unwrap_err();
+    assert_eq!(
+        zero.to_string(),
+        "invalid input: the instance id 0 names no instance"
+    );
 }
 
 proptest! {
@@ -111,6 +116,25 @@ proptest! {
         if let Ok(loc) = s.parse::<Location>() {
             prop_assert_eq!(loc.to_string().parse::<Location>().unwrap(), loc);
         }
+    }
+
+    #[test]
+    fn built_locations_round_trip(id in any::<u64>(), path in "(/?[^/:\0]{1,8}){1,4}/?|.{0,12}") {
+        match Location::new(id, path.clone()) {
+            Ok(loc) => {
+                prop_assert!(id != 0);
+                prop_assert_eq!(loc.to_string().parse::<Location>().unwrap(), loc);
+            }
+            Err(_) => {
+                let text = format!("C.{id}:{path}");
+                prop_assert!(text.parse::<Location>().is_err(), "{} parses but was refused", text);
+            }
+        }
+    }
+
+    #[test]
+    fn built_locations_of_instance_zero_are_refused(path in ".{0,12}") {
+        prop_assert!(Location::new(0u64, path).is_err());
     }
 
     #[test]

@@ -196,6 +196,29 @@ async fn all_flags_come_in_the_cli_order_then_the_extra_flags() {
 }
 
 #[tokio::test]
+async fn instance_zero_is_refused_before_the_network() {
+    let server = server().await;
+    let want = "invalid input: the instance id 0 names no instance";
+    let err = client(&server)
+        .cancel_sync(InstanceId(0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, vast_api_ext::Error::InvalidInput { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), want);
+    let request = CloudCopy::new(InstanceId(0), 2u64, Transfer::InstanceToCloud).src("/a");
+    let err = client(&server).cloud_copy(&request).await.unwrap_err();
+    assert!(
+        matches!(err, vast_api_ext::Error::InvalidInput { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), want);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn bad_cloud_copy_input_is_refused_before_the_network() {
     let server = server().await;
     let cases = [
