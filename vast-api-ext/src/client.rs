@@ -397,7 +397,7 @@ where
             Error::Decode {
                 operation: op,
                 status: status.map(|s| s.as_u16()),
-                body_prefix: prefix(&bytes),
+                body_prefix: html_summary(status, &bytes).unwrap_or_else(|| prefix(&bytes)),
                 attempts: 1,
             },
             Failure::Final,
@@ -406,10 +406,13 @@ where
         Err(RawError::InvalidRequest(message)) => {
             Err(fail(Error::InvalidInput { message }, Failure::Final))
         }
+        // Not known to have failed before sending: counted as sent, the
+        // cautious reading.
         Err(other) => Err(fail(
             Error::Transport {
                 operation: op,
                 source: other.to_string().into(),
+                sent: true,
                 attempts: 1,
             },
             Failure::Final,
@@ -423,6 +426,7 @@ fn transport(op: Operation, e: reqwest::Error) -> AttemptError {
             Error::Transport {
                 operation: op,
                 source: Box::new(e),
+                sent: false,
                 attempts: 1,
             },
             Failure::Connect,
@@ -440,6 +444,7 @@ fn transport(op: Operation, e: reqwest::Error) -> AttemptError {
             Error::Transport {
                 operation: op,
                 source: Box::new(e),
+                sent: true,
                 attempts: 1,
             },
             Failure::Transport,
@@ -529,31 +534,50 @@ fn summarize(status: reqwest::StatusCode, body: &[u8]) -> (Option<String>, Strin
     if trimmed.is_empty() {
         return (None, reason.to_owned());
     }
-    let lower = trimmed.to_ascii_lowercase();
-    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-        let title = lower
-            .find("<title>")
-            .and_then(|start| {
-                let rest = &trimmed[start + 7..];
-                rest.to_ascii_lowercase()
-                    .find("</title>")
-                    .map(|end| rest[..end].trim().to_owned())
-            })
-            .filter(|t| !t.is_empty());
-        return (
-            None,
-            format!(
-                "{} (an HTML error page)",
-                title.unwrap_or_else(|| reason.to_owned())
-            ),
-        );
+    if let Some(summary) = html_summary(Some(status), trimmed.as_bytes()) {
+        return (None, summary);
     }
     (None, prefix(trimmed.as_bytes()))
 }
 
-/// The first [`BODY_PREFIX`] bytes, lossy UTF-8, on one line.
+/// `<title> (an HTML error page)` if `body` is an HTML page (the status's
+/// reason when it has no title); `None` for anything else.
+fn html_summary(status: Option<reqwest::StatusCode>, body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+        return None;
+    }
+    // ASCII lowercasing keeps byte offsets, so `lower`'s offsets index `trimmed`.
+    let title = lower
+        .find("<title>")
+        .and_then(|start| {
+            let rest = &trimmed[start + 7..];
+            rest.to_ascii_lowercase()
+                .find("</title>")
+                .map(|end| rest[..end].trim().to_owned())
+        })
+        .filter(|t| !t.is_empty())
+        .map(|t| prefix(t.as_bytes()));
+    let reason = status
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("an error");
+    Some(format!(
+        "{} (an HTML error page)",
+        title.unwrap_or_else(|| reason.to_owned())
+    ))
+}
+
+/// The first [`BODY_PREFIX`] bytes, cut on a UTF-8 character boundary, lossy
+/// UTF-8, on one line.
 fn prefix(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(BODY_PREFIX)];
+    let mut end = body.len().min(BODY_PREFIX);
+    // Back off over continuation bytes (`10xxxxxx`) so no character is split.
+    while end > 0 && end < body.len() && body[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    let cut = &body[..end];
     let text = String::from_utf8_lossy(cut).replace(['\n', '\r'], " ");
     if body.len() > BODY_PREFIX {
         format!("{text}…")
@@ -581,5 +605,17 @@ mod tests {
         );
         let long = vec![b'x'; 500];
         assert_eq!(summarize(s, &long).1.chars().count(), BODY_PREFIX + 1);
+    }
+
+    #[test]
+    fn prefixes_cut_on_character_boundaries() {
+        for width in ["é", "€", "𝄞"] {
+            let body = width.repeat(BODY_PREFIX);
+            let cut = prefix(body.as_bytes());
+            assert!(!cut.contains('\u{FFFD}'), "{cut}");
+            assert!(cut.ends_with('…'));
+            assert!(cut.len() <= BODY_PREFIX + '…'.len_utf8());
+        }
+        assert_eq!(prefix("é".as_bytes()), "é");
     }
 }

@@ -123,10 +123,13 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
-    /// `429`: too many requests.
-    #[error("{operation} failed: rate limited by the server (429){}{}{}", retry_after_suffix(*.retry_after), message_suffix(.message), attempts_suffix(*.attempts))]
+    /// `429`: too many requests. With `attempts: 0` nothing was sent: an
+    /// earlier `429` made the client pace this endpoint, and its next slot
+    /// (`retry_after` from now) would start after the call's deadline.
+    #[error("{}", rate_limited_text(*.operation, *.retry_after, .message, *.attempts))]
     RateLimited {
-        /// The server's `Retry-After`, if it sent one.
+        /// The server's `Retry-After`, if it sent one; with `attempts: 0`,
+        /// how long until the endpoint's next pacing slot.
         retry_after: Option<Duration>,
         /// The operation.
         operation: Operation,
@@ -136,23 +139,28 @@ pub enum Error {
         attempts: u32,
     },
     /// An attempt took longer than the per-attempt timeout, or the call's
-    /// deadline passed.
-    #[error("{operation} timed out{}", attempts_suffix(*.attempts))]
+    /// deadline passed (with `attempts: 0`, while waiting for its turn at the
+    /// endpoint, before anything was sent).
+    #[error("{operation} timed out{}", timeout_suffix(*.attempts))]
     Timeout {
         /// The operation.
         operation: Operation,
         /// Attempts made.
         attempts: u32,
     },
-    /// The request could not be sent or the answer not received (connection
-    /// refused, DNS, TLS, connection reset).
-    #[error("{operation} failed: could not reach the server: {}{}", chain(source.as_ref()), attempts_suffix(*.attempts))]
+    /// The request could not be sent (connection refused, DNS, TLS:
+    /// `sent: false`) or the answer not received (connection reset, broken
+    /// body: `sent: true`, and the request may have been applied).
+    #[error("{}{}{}", transport_text(*.operation, *.sent), chain(source.as_ref()), attempts_suffix(*.attempts))]
     Transport {
         /// The operation.
         operation: Operation,
         /// The underlying error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// Whether the request may have reached the server: `false` for a
+        /// failure to connect, `true` for one after the request was sent.
+        sent: bool,
         /// Attempts made.
         attempts: u32,
     },
@@ -206,6 +214,48 @@ fn attempts_suffix(attempts: u32) -> String {
     }
 }
 
+fn rate_limited_text(
+    operation: Operation,
+    retry_after: Option<Duration>,
+    message: &Option<String>,
+    attempts: u32,
+) -> String {
+    if attempts == 0 {
+        return format!(
+            "{operation} was not sent: the client is pacing this endpoint after a 429, and its \
+             next turn{} is after the call's deadline",
+            retry_after
+                .map(|d| format!(" (in {} s)", d.as_secs_f64().ceil()))
+                .unwrap_or_default()
+        );
+    }
+    format!(
+        "{operation} failed: rate limited by the server (429){}{}{}",
+        retry_after_suffix(retry_after),
+        message_suffix(message),
+        attempts_suffix(attempts)
+    )
+}
+
+fn timeout_suffix(attempts: u32) -> String {
+    if attempts == 0 {
+        " before it was sent, waiting for its turn at the endpoint".to_owned()
+    } else {
+        attempts_suffix(attempts)
+    }
+}
+
+fn transport_text(operation: Operation, sent: bool) -> String {
+    if sent {
+        format!(
+            "{operation} failed after the request was sent (it may have been applied): \
+             the connection broke: "
+        )
+    } else {
+        format!("{operation} failed: could not reach the server: ")
+    }
+}
+
 fn retry_after_suffix(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!("; retry after {} s", d.as_secs_f64().ceil()),
@@ -245,7 +295,7 @@ impl Error {
         match self {
             Self::Api { status, .. } | Self::Unauthorized { status, .. } => Some(*status),
             Self::Rejected { .. } => Some(200),
-            Self::RateLimited { .. } => Some(429),
+            Self::RateLimited { attempts, .. } => (*attempts > 0).then_some(429),
             Self::Decode { status, .. } => *status,
             _ => None,
         }
@@ -298,6 +348,30 @@ impl Error {
             | Self::Transport { attempts, .. }
             | Self::Decode { attempts, .. } => *attempts = n,
             _ => {}
+        }
+    }
+
+    /// Whether the request may have been applied by the server although the
+    /// call failed, so that repeating it could apply it twice (a cloud copy
+    /// would start a second transfer): a timeout or a broken connection after
+    /// the request was sent, a `500`, `502` or `504`, or a `2xx` answer whose
+    /// body could not be read. These are the "maybe" rows of the
+    /// [retry table](crate::retry), plus the undecodable success. It is
+    /// about the call's last attempt; `false` for everything else, including
+    /// errors raised before any request was sent.
+    ///
+    /// ```
+    /// use vast_api_ext::{Error, Operation};
+    /// let e = Error::Timeout { operation: Operation::CloudCopy, attempts: 1 };
+    /// assert!(e.may_have_been_applied());
+    /// ```
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Timeout { attempts, .. } => *attempts > 0,
+            Self::Transport { sent, attempts, .. } => *sent && *attempts > 0,
+            Self::Api { status, .. } => matches!(status, 500 | 502 | 504),
+            Self::Decode { status, .. } => status.is_none_or(|s| (200..300).contains(&s)),
+            _ => false,
         }
     }
 

@@ -277,8 +277,12 @@ async fn a_refused_connection_is_a_transport_error() {
         .build()
         .unwrap();
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { sent: false, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
+    assert!(!err.may_have_been_applied(), "nothing reached the server");
     assert!(
         err.to_string()
             .starts_with("cancel sync failed: could not reach the server: "),
@@ -289,4 +293,145 @@ async fn a_refused_connection_is_a_transport_error() {
         "the cause is shown: {err}"
     );
     assert!(!err.to_string().contains(common::KEY));
+}
+
+#[tokio::test]
+async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() {
+    // A server that reads the request, then closes without answering.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut seen = Vec::new();
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).unwrap();
+            assert!(n > 0, "the client closed first");
+            seen.extend_from_slice(&buf[..n]);
+        }
+    });
+    let client = Client::builder()
+        .api_key(common::KEY)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .cloud_copy(&CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a"))
+        .await
+        .unwrap_err();
+    server.join().unwrap();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                sent: true,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.may_have_been_applied());
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "cloud copy failed after the request was sent (it may have been applied): "
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("could not reach the server"), "{text}");
+    assert!(!text.contains(common::KEY));
+}
+
+#[test]
+fn may_have_been_applied_follows_the_retry_table() {
+    let op = Operation::CloudCopy;
+    let api = |status| Error::Api {
+        operation: op,
+        status,
+        code: None,
+        message: String::new(),
+        attempts: 1,
+    };
+    let decode = |status| Error::Decode {
+        operation: op,
+        status,
+        body_prefix: String::new(),
+        attempts: 1,
+    };
+    let maybe = [
+        Error::Timeout {
+            operation: op,
+            attempts: 1,
+        },
+        api(500),
+        api(502),
+        api(504),
+        decode(Some(200)),
+        decode(None),
+    ];
+    for e in maybe {
+        assert!(e.may_have_been_applied(), "{e:?}");
+    }
+    let not = [
+        Error::Timeout {
+            operation: op,
+            attempts: 0,
+        },
+        api(400),
+        api(503),
+        api(501),
+        decode(Some(404)),
+        Error::RateLimited {
+            retry_after: None,
+            operation: op,
+            message: None,
+            attempts: 1,
+        },
+        Error::Rejected {
+            operation: op,
+            message: String::new(),
+            attempts: 1,
+        },
+        Error::Unauthorized {
+            operation: op,
+            status: 401,
+            message: None,
+            attempts: 1,
+        },
+    ];
+    for e in not {
+        assert!(!e.may_have_been_applied(), "{e:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_html_404_reads_as_a_sentence_too() {
+    let err = copy_error(ResponseTemplate::new(404).set_body_raw(
+        "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>",
+        "text/html",
+    ))
+    .await;
+    assert!(
+        matches!(&err, Error::Decode { body_prefix, status: Some(404), .. } if body_prefix == "404 Not Found (an HTML error page)"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "copy failed: the server's answer (404) could not be read: expected JSON, got `404 Not Found (an HTML error page)`"
+    );
+}
+
+#[tokio::test]
+async fn a_long_body_is_cut_on_a_character_boundary() {
+    // 199 ASCII bytes, then 2-byte characters: byte 200 is inside one.
+    let body = format!("{}{}", "x".repeat(199), "é".repeat(50));
+    let err = copy_error(ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
+    let Error::Decode { body_prefix, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(!body_prefix.contains('\u{FFFD}'), "{body_prefix}");
+    assert_eq!(body_prefix, &format!("{}…", "x".repeat(199)));
 }

@@ -320,6 +320,7 @@ mod tests {
                 Error::Transport {
                     operation: Operation::Copy,
                     source: Box::new(io),
+                    sent: false,
                     attempts: 1,
                 },
                 4,

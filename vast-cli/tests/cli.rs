@@ -408,7 +408,7 @@ fn cases() -> Vec<Case> {
             setup: fault(Fault::DropBeforeAnswer),
             exit: 4,
             kind: "transport",
-            says: "could not reach the server",
+            says: "failed after the request was sent (it may have been applied)",
             applied: false,
         },
         Case {
@@ -416,7 +416,7 @@ fn cases() -> Vec<Case> {
             setup: fault(Fault::DropAfterApply),
             exit: 4,
             kind: "transport",
-            says: "could not reach the server",
+            says: "failed after the request was sent (it may have been applied)",
             applied: true,
         },
         Case {
