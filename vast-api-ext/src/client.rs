@@ -1,7 +1,7 @@
 //! `Client`: the three operations, each one call of the generated client per
 //! attempt, wrapped in the retry loop, the deadline and a tracing span.
 
-use crate::retry::{Failure, RetryConfig, Shared, classify, parse_retry_after};
+use crate::retry::{Failure, RetryConfig, Shared, classify, later, parse_retry_after};
 use crate::{ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation};
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -261,7 +261,7 @@ impl Client {
         let inner = &*self.inner;
         let config = &inner.retry;
         let clock = config.clock();
-        let deadline = clock.now() + inner.deadline;
+        let deadline = later(clock.now(), inner.deadline);
         let mut taken = 0u32;
         let mut n = 0u32;
         let mut last: Option<Error> = None;
@@ -275,7 +275,16 @@ impl Client {
             .await
             {
                 Ok(Ok(permit)) => permit,
-                // The slot would start after the deadline, or the deadline passed.
+                // The slot would start after the deadline: nothing is sent.
+                Ok(Err(Some(wait))) => {
+                    return Err(last.unwrap_or(Error::RateLimited {
+                        retry_after: Some(wait),
+                        operation: op,
+                        message: None,
+                        attempts: n,
+                    }));
+                }
+                // The deadline passed while waiting for the endpoint.
                 _ => {
                     return Err(last.unwrap_or(Error::Timeout {
                         operation: op,
@@ -333,7 +342,7 @@ impl Client {
                 Some(after) => after,
                 None => config.backoff(n),
             };
-            if clock.now() + wait >= deadline {
+            if later(clock.now(), wait) >= deadline {
                 tracing::debug!(?wait, "the wait would cross the deadline; giving up");
                 return Err(error);
             }

@@ -4,7 +4,8 @@
 //! # When a failed attempt is retried
 //!
 //! This is the one classification table; the private function `classify` is
-//! its code, and a unit test checks the two agree.
+//! its code, and a unit test reads the rows below and checks each against
+//! `classify` and the retry decision, so the two cannot drift apart.
 //!
 //! | failure | may it have been applied? | copy (PUT) | cloud copy (POST) | cancel sync (DELETE) |
 //! |---|---|---|---|---|
@@ -98,7 +99,8 @@ impl VirtualClock {
 
     /// Moves virtual time forward.
     pub fn advance(&self, by: Duration) {
-        self.lock().0 += by;
+        let mut state = self.lock();
+        state.0 = state.0.saturating_add(by);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, (Duration, Vec<Duration>)> {
@@ -108,20 +110,39 @@ impl VirtualClock {
 
 impl Clock for VirtualClock {
     fn now(&self) -> Instant {
-        self.start + self.elapsed()
+        later(self.start, self.elapsed())
     }
 
     fn system_now(&self) -> SystemTime {
-        self.wall + self.elapsed()
+        self.wall.checked_add(self.elapsed()).unwrap_or(self.wall)
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let mut state = self.lock();
-        state.0 += duration;
+        state.0 = state.0.saturating_add(duration);
         state.1.push(duration);
         Box::pin(std::future::ready(()))
     }
 }
+
+/// `at + by`, or the latest instant that can be represented when that
+/// overflows: adding a duration to an `Instant` must never panic, whatever a
+/// server or a setting says.
+pub(crate) fn later(at: Instant, by: Duration) -> Instant {
+    let mut by = by;
+    loop {
+        if let Some(t) = at.checked_add(by) {
+            return t;
+        }
+        by /= 2;
+    }
+}
+
+/// The longest `Retry-After` ever read (a day): a larger value, in seconds or
+/// as an HTTP-date, is read as this. Waits longer than
+/// [`RetryConfig::with_max_retry_after`] are refused anyway; the ceiling keeps
+/// the arithmetic on instants finite.
+pub const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The retry policy of a [`Client`](crate::Client). Build it from
 /// [`RetryConfig::standard`] or [`RetryConfig::disabled`] and the `with_*`
@@ -131,12 +152,24 @@ impl Clock for VirtualClock {
 /// |---|---|---|
 /// | max attempts (including the first) | 3 | 1 |
 /// | backoff | full jitter: `rand × min(cap, base × 2^(n-1))`, base 1 s, cap 20 s | — |
-/// | `Retry-After` (seconds or HTTP-date) | honoured; one longer than 60 s ends the call with [`Error::RateLimited`](crate::Error::RateLimited) | — |
+/// | `Retry-After` (seconds or HTTP-date, read up to [`RETRY_AFTER_CEILING`]) | honoured once, as "not before": the retry, and the endpoint's next request, start no earlier than `min(Retry-After, 60 s)` after the `429`; one longer than 60 s ends the call with [`Error::RateLimited`](crate::Error::RateLimited) | — |
 /// | retry quota (shared by all clones) | 500 tokens, 5 per retry, 10 per retry after a timeout; a success refunds the call's tokens (or adds 1) | off |
-/// | pacing per endpoint (shared by all clones) | on: 1 request in flight per endpoint; after a `429`, a request starts no earlier than its `Retry-After` (else 1 s) after the previous one started *and* after the previous one ended; the interval halves after every 10 successes | off |
+/// | pacing per endpoint (shared by all clones) | on: 1 request in flight per endpoint; after a `429` (with any `Retry-After`, `0` included, or none), a request starts no earlier than the pacing interval (`min(default pacing interval, max Retry-After)`, 1 s) after the previous one started *and* after the previous one ended; the interval halves after every 10 successes and drops to 0 below 10 ms | off |
 /// | retry of cloud copy (POST) after a failure that may have been applied | no | no |
 ///
 /// See the [module docs](crate::retry) for which failures are retried.
+///
+/// **Why one request in flight per endpoint.** Vast enforces a minimum
+/// interval between requests to one endpoint and answers `429` to a request
+/// that arrives sooner; it says so only after the fact, and without
+/// `Retry-After`. Requests in flight together to one endpoint arrive
+/// together, so a burst of concurrent calls would earn a `429` for all but
+/// one of them. With one in flight, a burst queues in the client, and after
+/// the first `429` the pacing interval spaces the queue. Calls to different
+/// endpoints are not held back by each other. To raise the limit (a server
+/// without that rule, or a proxy that queues), use
+/// [`with_max_in_flight_per_endpoint`](RetryConfig::with_max_in_flight_per_endpoint);
+/// [`with_pacing(false)`](RetryConfig::with_pacing) removes both the limit and the spacing.
 ///
 /// ```
 /// use std::time::Duration;
@@ -251,7 +284,9 @@ impl RetryConfig {
         self
     }
 
-    /// The interval used after a `429` without `Retry-After` (default 1 s).
+    /// The pacing interval an endpoint gets after a `429` (default 1 s),
+    /// whatever its `Retry-After` (which is waited for once). Capped at the
+    /// max `Retry-After`; it halves after every 10 successes.
     pub fn with_default_pacing_interval(mut self, interval: Duration) -> Self {
         self.default_pacing_interval = interval;
         self
@@ -259,7 +294,8 @@ impl RetryConfig {
 
     /// How many requests may be in flight to one endpoint when pacing is on
     /// (default 1: Vast enforces a minimum interval per endpoint, so
-    /// concurrent requests to one endpoint only earn `429`s).
+    /// concurrent requests to one endpoint only earn `429`s; see the
+    /// [type docs](RetryConfig) for when to raise it). At least 1.
     pub fn with_max_in_flight_per_endpoint(mut self, n: usize) -> Self {
         self.max_in_flight = n.max(1);
         self
@@ -281,6 +317,7 @@ impl RetryConfig {
 
     /// The random source for jitter: a function returning a value in
     /// `[0, 1)` (default `fastrand::f64`). `|| 1.0` gives the full backoff.
+    /// Values outside `[0, 1]` are clamped; NaN and infinities count as 0.
     pub fn with_rng(mut self, rng: fn() -> f64) -> Self {
         self.rng = rng;
         self
@@ -306,8 +343,20 @@ impl RetryConfig {
             .checked_mul(1u32 << retry.saturating_sub(1).min(30))
             .unwrap_or(self.cap)
             .min(self.cap);
-        let r = (self.rng)().clamp(0.0, 1.0);
-        exp.mul_f64(r)
+        let r = (self.rng)();
+        let r = if r.is_finite() {
+            r.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        Duration::try_from_secs_f64(exp.as_secs_f64() * r)
+            .unwrap_or(exp)
+            .min(exp)
+    }
+
+    /// The pacing interval an endpoint gets after a `429`.
+    fn pacing_interval(&self) -> Duration {
+        self.default_pacing_interval.min(self.max_retry_after)
     }
 
     /// Whether a failure of class `safety` on `op` may be retried.
@@ -405,7 +454,7 @@ impl Drop for PaceSlot<'_> {
         // Runs before `_permit` is released, so the next holder sees it.
         let mut s = self.pacer.state.lock().unwrap_or_else(|e| e.into_inner());
         if !s.interval.is_zero() {
-            let earliest = self.clock.now() + s.interval;
+            let earliest = later(self.clock.now(), s.interval);
             s.next_start = Some(s.next_start.map_or(earliest, |n| n.max(earliest)));
         }
     }
@@ -465,8 +514,9 @@ impl Shared {
         *self.quota.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for a slot to send to `op`'s endpoint; `Err` if the slot would
-    /// start after `deadline`. The slot must be held during the attempt:
+    /// Waits for a slot to send to `op`'s endpoint; `Err(Some(wait))` if the
+    /// slot would start after `deadline` (`wait` from now), `Err(None)` if the
+    /// endpoint is closed. The slot must be held during the attempt:
     /// releasing it (also by dropping a cancelled call) lets the next request
     /// start no earlier than one interval after this attempt *ended*.
     pub(crate) async fn pace<'a>(
@@ -474,21 +524,21 @@ impl Shared {
         config: &'a RetryConfig,
         op: Operation,
         deadline: Instant,
-    ) -> Result<Option<PaceSlot<'a>>, ()> {
+    ) -> Result<Option<PaceSlot<'a>>, Option<Duration>> {
         if !config.pacing {
             return Ok(None);
         }
         let pacer = &self.pacers[op.index()];
-        let permit = pacer.in_flight.acquire().await.map_err(|_| ())?;
+        let permit = pacer.in_flight.acquire().await.map_err(|_| None)?;
         let clock = config.clock();
         let start = {
             let mut s = pacer.state.lock().unwrap_or_else(|e| e.into_inner());
             let now = clock.now();
             let start = s.next_start.map_or(now, |n| n.max(now));
             if start > deadline {
-                return Err(());
+                return Err(Some(start.saturating_duration_since(now)));
             }
-            s.next_start = Some(start + s.interval);
+            s.next_start = Some(later(start, s.interval));
             start
         };
         let now = clock.now();
@@ -502,24 +552,28 @@ impl Shared {
         }))
     }
 
-    /// After a `429` on `op`: space requests by `interval` from now on.
+    /// After a `429` on `op`: the next request starts no earlier than
+    /// `retry_after` (at most the max `Retry-After`; without one, the pacing
+    /// interval) from now, once; from then on requests are spaced by the
+    /// pacing interval, which relaxes after successes.
     pub(crate) fn throttled(
         &self,
         config: &RetryConfig,
         op: Operation,
-        interval: Option<Duration>,
+        retry_after: Option<Duration>,
     ) {
         if !config.pacing {
             return;
         }
-        let interval = interval.unwrap_or(config.default_pacing_interval);
+        let interval = config.pacing_interval();
+        let not_before = retry_after.map_or(interval, |after| after.min(config.max_retry_after));
         let mut s = self.pacers[op.index()]
             .state
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         s.interval = s.interval.max(interval);
         s.successes = 0;
-        let earliest = config.clock().now() + interval;
+        let earliest = later(config.clock().now(), not_before);
         s.next_start = Some(s.next_start.map_or(earliest, |n| n.max(earliest)));
     }
 
@@ -558,52 +612,215 @@ impl Shared {
 /// Reads a `Retry-After` value: delta-seconds or an HTTP-date.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    let after = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs.min(RETRY_AFTER_CEILING.as_secs()))
+    } else if let Ok(secs) = value.parse::<f64>() {
+        if !(secs.is_finite() && secs >= 0.0) {
+            return None;
+        }
+        Duration::from_secs_f64(secs.min(RETRY_AFTER_CEILING.as_secs_f64()))
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(after.min(RETRY_AFTER_CEILING))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The rows of the module docs' table: each cell of a `//! |` line,
+    /// without the header and separator rows.
+    fn doc_rows() -> Vec<Vec<String>> {
+        include_str!("retry.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//! |"))
+            .map(|row| {
+                row.trim_end_matches('|')
+                    .split('|')
+                    .map(|cell| cell.trim().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|cells| cells[0] != "failure" && !cells[0].starts_with("---"))
+            .collect()
+    }
+
+    /// The failures a row's first cell names: every status in backticks,
+    /// and the classes it names in words. `other` stands for every 4xx/5xx
+    /// status no other row names.
+    fn named_failures(cell: &str, explicit: &[u16]) -> Vec<Failure> {
+        let mut failures = Vec::new();
+        for (i, part) in cell.split('`').enumerate() {
+            if i % 2 == 1
+                && let Ok(code) = part.parse::<u16>()
+            {
+                failures.push(Failure::Status(code));
+            }
+        }
+        if cell.contains("connect errors") {
+            failures.push(Failure::Connect);
+        }
+        if cell.contains("timeout or reset after the request was sent") {
+            failures.extend([Failure::Timeout, Failure::Transport]);
+        }
+        if cell.contains("undecodable body") || cell.contains("{success:false}") {
+            failures.push(Failure::Final);
+        }
+        if cell.contains("other 4xx") {
+            failures.extend(
+                (400..500)
+                    .filter(|c| !explicit.contains(c))
+                    .map(Failure::Status),
+            );
+        }
+        if cell.contains("other 5xx") {
+            failures.extend(
+                (500..600)
+                    .filter(|c| !explicit.contains(c))
+                    .map(Failure::Status),
+            );
+        }
+        // The "other" row's examples (`400`…) are also in its ranges.
+        let mut unique = Vec::new();
+        for failure in failures {
+            if !unique.contains(&failure) {
+                unique.push(failure);
+            }
+        }
+        unique
+    }
+
     #[test]
     fn the_table_matches_the_docs() {
-        use Failure::{Connect, Status, Timeout, Transport};
-        use Safety::{MaybeApplied, NotApplied};
-        let rows = [
-            (Connect, NotApplied),
-            (Status(429), NotApplied),
-            (Status(503), NotApplied),
-            (Status(408), NotApplied),
-            (Timeout, MaybeApplied),
-            (Transport, MaybeApplied),
-            (Status(500), MaybeApplied),
-            (Status(502), MaybeApplied),
-            (Status(504), MaybeApplied),
-            (Status(400), Safety::Final),
-            (Status(401), Safety::Final),
-            (Status(403), Safety::Final),
-            (Status(404), Safety::Final),
-            (Status(501), Safety::Final),
-            (Failure::Final, Safety::Final),
-        ];
-        for (failure, safety) in rows {
-            assert_eq!(classify(failure), safety, "{failure:?}");
-        }
-        let c = RetryConfig::standard();
-        assert!(c.may_retry(Operation::CloudCopy, NotApplied));
-        assert!(!c.may_retry(Operation::CloudCopy, MaybeApplied));
-        assert!(c.may_retry(Operation::Copy, MaybeApplied));
-        assert!(c.may_retry(Operation::CancelSync, MaybeApplied));
+        let rows = doc_rows();
+        assert_eq!(rows.len(), 5, "the table's rows: {rows:?}");
+        // Statuses a row names in backticks, except the "other" row's examples.
+        let explicit: Vec<u16> = rows
+            .iter()
+            .filter(|r| !r[0].contains("other"))
+            .flat_map(|r| named_failures(&r[0], &[]))
+            .filter_map(|f| match f {
+                Failure::Status(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let standard = RetryConfig::standard();
         let opt_in = RetryConfig::standard().with_retry_non_idempotent(true);
-        assert!(opt_in.may_retry(Operation::CloudCopy, MaybeApplied));
-        assert!(!opt_in.may_retry(Operation::Copy, Safety::Final));
+        let mut covered = Vec::new();
+        for row in &rows {
+            assert_eq!(row.len(), 5, "{row:?}");
+            let safety = match row[1].as_str() {
+                "no" => Safety::NotApplied,
+                "maybe" => Safety::MaybeApplied,
+                "—" => Safety::Final,
+                other => panic!("unknown \"applied?\" cell {other:?} in {row:?}"),
+            };
+            let failures = named_failures(&row[0], &explicit);
+            assert!(!failures.is_empty(), "a row names no failure: {row:?}");
+            for failure in failures {
+                assert_eq!(classify(failure), safety, "{failure:?} in {row:?}");
+                let ops = [Operation::Copy, Operation::CloudCopy, Operation::CancelSync];
+                for (op, cell) in ops.into_iter().zip(&row[2..]) {
+                    let (retried, opted_in) = if cell == "retry" {
+                        (true, true)
+                    } else if cell.starts_with("**no**") && cell.contains("unless") {
+                        (false, true)
+                    } else if cell == "never" {
+                        (false, false)
+                    } else {
+                        panic!("unknown cell {cell:?} in {row:?}")
+                    };
+                    assert_eq!(standard.may_retry(op, safety), retried, "{op} {row:?}");
+                    assert_eq!(
+                        opt_in.may_retry(op, safety),
+                        opted_in,
+                        "{op} opted in {row:?}"
+                    );
+                }
+                covered.push(failure);
+            }
+        }
+        // Every failure is in exactly one row.
+        let mut all = vec![
+            Failure::Connect,
+            Failure::Timeout,
+            Failure::Transport,
+            Failure::Final,
+        ];
+        all.extend((400..600).map(Failure::Status));
+        for failure in all {
+            let n = covered.iter().filter(|f| **f == failure).count();
+            assert_eq!(n, 1, "{failure:?} is in {n} rows of the table");
+        }
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_clamped_in_both_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        for value in [
+            "18446744073709551615",
+            "99999999999999999999",
+            "1e300",
+            "86401",
+        ] {
+            assert_eq!(
+                parse_retry_after(value, now),
+                Some(RETRY_AFTER_CEILING),
+                "{value}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(RETRY_AFTER_CEILING)
+        );
+    }
+
+    #[tokio::test]
+    async fn no_instant_arithmetic_overflows() {
+        let now = Instant::now();
+        assert_eq!(
+            later(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        assert!(later(now, Duration::MAX) > now);
+        let clock = Arc::new(VirtualClock::new());
+        let c = RetryConfig::standard()
+            .with_clock(clock.clone())
+            .with_max_retry_after(Duration::MAX)
+            .with_default_pacing_interval(Duration::MAX);
+        let s = Shared::new(&c);
+        let op = Operation::Copy;
+        s.throttled(&c, op, Some(Duration::MAX));
+        s.throttled(&c, op, None);
+        // The slot is beyond any deadline: refused, not a panic.
+        let deadline = later(clock.now(), Duration::from_secs(300));
+        let refused = s.pace(&c, op, deadline).await;
+        assert!(matches!(refused, Err(Some(wait)) if wait > Duration::from_secs(300)));
+        let slot = s.pace(&c, op, later(clock.now(), Duration::MAX)).await;
+        assert!(matches!(slot, Ok(Some(_))));
+        drop(slot);
+        clock.advance(Duration::MAX);
+        assert!(clock.now() > now);
+    }
+
+    #[test]
+    fn backoff_survives_odd_random_values_and_huge_settings() {
+        for rng in [|| f64::NAN, || f64::INFINITY, || f64::NEG_INFINITY, || -1.0] {
+            let c = RetryConfig::standard().with_rng(rng);
+            assert_eq!(c.backoff(3), Duration::ZERO);
+        }
+        let c = RetryConfig::standard().with_rng(|| 2.0);
+        assert_eq!(c.backoff(1), Duration::from_secs(1), "clamped to 1");
+        let huge = RetryConfig::standard()
+            .with_backoff(Duration::MAX, Duration::MAX)
+            .with_rng(|| 1.0);
+        assert_eq!(huge.backoff(1), Duration::MAX);
+        assert_eq!(huge.backoff(40), Duration::MAX);
+        let half = RetryConfig::standard()
+            .with_backoff(Duration::MAX, Duration::MAX)
+            .with_rng(|| 0.5);
+        assert!(half.backoff(2) < Duration::MAX);
     }
 
     #[test]
@@ -658,11 +875,13 @@ mod tests {
     #[tokio::test]
     async fn pacing_spaces_from_the_end_of_the_previous_attempt() {
         let clock = Arc::new(VirtualClock::new());
-        let c = RetryConfig::standard().with_clock(clock.clone());
+        let c = RetryConfig::standard()
+            .with_clock(clock.clone())
+            .with_default_pacing_interval(Duration::from_millis(200));
         let s = Shared::new(&c);
         let op = Operation::CloudCopy;
         let far = clock.now() + Duration::from_secs(60);
-        s.throttled(&c, op, Some(Duration::from_millis(200)));
+        s.throttled(&c, op, None);
         let slot = s.pace(&c, op, far).await;
         assert_eq!(clock.sleeps(), [Duration::from_millis(200)]);
         // The attempt takes 50 ms: the next request waits 200 ms from its
@@ -673,16 +892,19 @@ mod tests {
         assert!(matches!(slot, Ok(Some(_))));
         assert_eq!(clock.sleeps()[1], Duration::from_millis(200));
         drop(slot);
-        // A slot that would start after the deadline is refused.
+        // A slot that would start after the deadline is refused, saying when.
         let near = clock.now() + Duration::from_millis(100);
-        assert!(s.pace(&c, op, near).await.is_err());
+        assert_eq!(
+            s.pace(&c, op, near).await.err(),
+            Some(Some(Duration::from_millis(200)))
+        );
     }
 
     #[test]
     fn pacing_widens_on_429_and_relaxes_after_successes() {
-        let c = RetryConfig::standard();
+        let c = RetryConfig::standard().with_default_pacing_interval(Duration::from_millis(200));
         let s = Shared::new(&c);
-        s.throttled(&c, Operation::CloudCopy, Some(Duration::from_millis(200)));
+        s.throttled(&c, Operation::CloudCopy, None);
         assert_eq!(s.interval(Operation::CloudCopy), Duration::from_millis(200));
         assert_eq!(s.interval(Operation::Copy), Duration::ZERO, "per endpoint");
         for _ in 0..RELAX_AFTER - 1 {
@@ -692,6 +914,42 @@ mod tests {
         s.succeeded(&c, Operation::CloudCopy);
         assert_eq!(s.interval(Operation::CloudCopy), Duration::from_millis(100));
         s.throttled(&c, Operation::CloudCopy, None);
-        assert_eq!(s.interval(Operation::CloudCopy), Duration::from_secs(1));
+        assert_eq!(s.interval(Operation::CloudCopy), Duration::from_millis(200));
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_a_one_time_wait_and_the_interval_stays_capped() {
+        let clock = Arc::new(VirtualClock::new());
+        let c = RetryConfig::standard()
+            .with_clock(clock.clone())
+            .with_max_retry_after(Duration::from_secs(60));
+        let s = Shared::new(&c);
+        let op = Operation::CancelSync;
+        let far = |clock: &VirtualClock| clock.now() + Duration::from_secs(300);
+        // Retry-After: 50 is waited once; the standing interval is 1 s.
+        s.throttled(&c, op, Some(Duration::from_secs(50)));
+        assert_eq!(s.interval(op), Duration::from_secs(1));
+        drop(s.pace(&c, op, far(&clock)).await);
+        drop(s.pace(&c, op, far(&clock)).await);
+        assert_eq!(
+            clock.sleeps(),
+            [Duration::from_secs(50), Duration::from_secs(1)]
+        );
+        // Retry-After: 3600 is cut to the max (60 s), never a standing 3600 s.
+        s.throttled(&c, op, Some(Duration::from_secs(3600)));
+        assert_eq!(s.interval(op), Duration::from_secs(1));
+        drop(s.pace(&c, op, far(&clock)).await);
+        assert_eq!(clock.sleeps()[2], Duration::from_secs(60));
+        // Retry-After: 0 still engages pacing at the default interval.
+        let fresh = Shared::new(&c);
+        fresh.throttled(&c, op, Some(Duration::ZERO));
+        assert_eq!(fresh.interval(op), Duration::from_secs(1));
+        // The interval never exceeds the max Retry-After.
+        let capped = RetryConfig::standard()
+            .with_max_retry_after(Duration::from_secs(2))
+            .with_default_pacing_interval(Duration::from_secs(30));
+        let s = Shared::new(&capped);
+        s.throttled(&capped, op, None);
+        assert_eq!(s.interval(op), Duration::from_secs(2));
     }
 }

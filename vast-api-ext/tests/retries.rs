@@ -324,11 +324,12 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
     // Another endpoint is not held back.
     client.cancel_sync(InstanceId(1)).await.unwrap();
     assert!(clock.sleeps().is_empty());
-    // A clone waits out the interval before the next cloud copy, then keeps spacing.
+    // A clone waits out the Retry-After before the next cloud copy, then
+    // keeps spacing by the pacing interval (1 s).
     let clone = client.clone();
     clone.cloud_copy(&upload()).await.unwrap();
     clone.cloud_copy(&upload()).await.unwrap();
-    assert_eq!(clock.sleeps(), [2 * SECOND, 2 * SECOND]);
+    assert_eq!(clock.sleeps(), [2 * SECOND, SECOND]);
     assert_eq!(requests(&server).await, 4);
 }
 
@@ -349,11 +350,131 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
         .unwrap();
     let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(matches!(first, Error::RateLimited { .. }));
-    // The next slot is 2 s away, past the 1 s deadline: no request, no wait.
+    // The next slot is 2 s away, past the 1 s deadline: no request, no wait,
+    // and the error says so rather than "timed out".
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { attempts: 0, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                retry_after: Some(d),
+                attempts: 0,
+                ..
+            } if d == 2 * SECOND
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cancel sync was not sent: the client is pacing this endpoint after a 429, and its next \
+         turn (in 2 s) is after the call's deadline"
+    );
+    assert_eq!(err.status(), None, "no answer");
+    assert!(!err.may_have_been_applied());
+    assert!(err.is_retryable());
     assert_eq!(requests(&server).await, 1);
     assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry);
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == vast_api_ext::retry::RETRY_AFTER_CEILING),
+        "{err:?}"
+    );
+    // The endpoint waits the max Retry-After (60 s) once, then works.
+    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(outcome.attempts, 1);
+    client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(clock.sleeps(), [60 * SECOND, SECOND]);
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_is_waited_once_not_before_every_later_call() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "50"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry);
+    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    for _ in 0..6 {
+        client.cancel_sync(InstanceId(1)).await.unwrap();
+    }
+    // 50 s once, then the pacing interval (1 s) before each later call.
+    let mut want = vec![50 * SECOND];
+    want.extend([SECOND; 6]);
+    assert_eq!(clock.sleeps(), want);
+}
+
+#[tokio::test]
+async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry);
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { attempts: 1, .. }),
+        "{err:?}"
+    );
+    // Not a standing 3600 s interval (which is past the 300 s deadline and
+    // would refuse every call): one wait of the max Retry-After.
+    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(outcome.attempts, 1);
+    assert_eq!(clock.sleeps(), [60 * SECOND]);
+}
+
+#[tokio::test]
+async fn a_retry_after_of_zero_still_paces_the_endpoint() {
+    let server = failing_then_ok(
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+        1,
+    )
+    .await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry);
+    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    client.cancel_sync(InstanceId(1)).await.unwrap();
+    // The retry goes at once; the next call waits the pacing interval.
+    assert_eq!(clock.sleeps(), [SECOND]);
+}
+
+#[tokio::test]
+async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
+    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let (retry, clock) = virtual_retry();
+    let client = client_with(&server, retry.clone().with_rng(|| f64::NAN));
+    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    assert!(clock.sleeps().is_empty(), "NaN jitter is a zero wait");
+    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let client = client_with(&server, retry.with_backoff(Duration::MAX, Duration::MAX));
+    // The wait would cross the deadline: the call ends with the 503.
+    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                status: 503,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
