@@ -31,15 +31,12 @@ fn main() -> ExitCode {
 }
 
 /// clap's own handling (help and version exit 0, usage errors exit 2), except
-/// that a usage error under `--json` is a JSON error object on stdout.
+/// that a usage error under `--json` is a JSON error object on stdout. A
+/// missing subcommand (`vast cloud`) is a usage error too: clap shows help
+/// for it, but exits 2.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    let is_display = matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    );
+    let is_display = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
     let json = std::env::args_os()
         .skip(1)
         .take_while(|a| a != "--")
@@ -47,7 +44,12 @@ fn usage_error(e: clap::Error) -> ExitCode {
     if is_display || !json {
         e.exit()
     }
-    emit(&output::usage_failure(&e.render().to_string()))
+    let text = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        "error: a subcommand is missing; `--help` lists them".to_owned()
+    } else {
+        e.render().to_string()
+    };
+    emit(&output::usage_failure(&text))
 }
 
 fn emit(rendered: &Rendered) -> ExitCode {

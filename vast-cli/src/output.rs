@@ -103,6 +103,11 @@ pub fn exit_code(error: &Error) -> u8 {
             setting: Setting::ApiKey,
             ..
         } => EXIT_AUTH,
+        // The HTTP client or the runtime could not start: the machine, not the input.
+        Error::Config {
+            setting: Setting::HttpClient,
+            ..
+        } => EXIT_UNAVAILABLE,
         Error::Config { .. } => EXIT_USAGE,
         Error::Unauthorized { .. } => EXIT_AUTH,
         Error::Rejected { .. } => EXIT_REFUSED,
@@ -391,6 +396,11 @@ mod tests {
             message: "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to ~/.config/vastai/vast_api_key".into(),
         };
         assert_eq!(exit_code(&none), 3);
+        let no_runtime = Error::Config {
+            setting: Setting::HttpClient,
+            message: "cannot start the I/O runtime".into(),
+        };
+        assert_eq!(exit_code(&no_runtime), 4);
         assert!(message(&none).starts_with("no API key: pass --api-key"));
     }
 

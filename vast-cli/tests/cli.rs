@@ -673,6 +673,8 @@ async fn bad_input_exits_2_and_sends_nothing() {
         ),
         (&["cloud", "copy", "1", "/a", "--connection", "2"], "usage"),
         (&["cancel", "sync", "abc"], "invalid_input"),
+        (&["cloud"], "usage"),
+        (&["cancel"], "usage"),
         (&["cancel", "sync", "--dst_id", "12x"], "invalid_input"),
         (&["--timeout", "soon", "cancel", "sync", "1"], "usage"),
         (
