@@ -97,6 +97,23 @@ fn merged_spec_is_openapi_3_0_with_the_upstream_servers_and_security() {
 }
 
 #[test]
+fn merged_info_is_the_copy_documents_and_the_others_agree_on_title_version_contact() {
+    let spec = merged();
+    let docs = upstream();
+    let copy = &docs
+        .iter()
+        .find(|(name, _)| *name == "copy.yaml")
+        .unwrap()
+        .1;
+    assert_eq!(spec["info"], copy["info"]);
+    for (name, doc) in &docs {
+        for key in ["title", "version", "contact"] {
+            assert_eq!(doc["info"][key], spec["info"][key], "{name}: info.{key}");
+        }
+    }
+}
+
+#[test]
 fn merged_spec_has_exactly_the_upstream_operations() {
     let spec = merged();
     let mut upstream_ops = BTreeSet::new();

@@ -29,11 +29,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let src: Location = "C.11824:/workspace/data/".parse()?;
     let dst: Location = "C.6003036:/workspace/".parse()?;
     let copy = client.copy(&src, &dst).await?;
+    let retried = match copy.attempts {
+        1 => String::new(),
+        n => format!(
+            "; {} refused with 429, the call took {:.1} s",
+            if n == 2 {
+                "the first was".to_owned()
+            } else {
+                format!("{} were", n - 1)
+            },
+            started.elapsed().as_secs_f64()
+        ),
+    };
     println!(
-        "copy {src} -> {dst}: {} (attempts: {}, the first answered 429 and was retried after {:.1} s)",
+        "copy {src} -> {dst}: {} (attempts: {}{retried})",
         copy.message.as_deref().unwrap_or("started"),
         copy.attempts,
-        started.elapsed().as_secs_f64(),
     );
 
     let upload = CloudCopy::new(

@@ -12,13 +12,22 @@
 //!    object assembled from its property examples, so no example is lost;
 //! 3. `openapi: 3.1.0` becomes `3.0.3`, and a 3.1-only construct becomes its 3.0
 //!    form (`type: [T, "null"]` → `type: T, nullable: true`); any other 3.1-only
-//!    keyword stops the merge with an error rather than being dropped silently.
+//!    keyword stops the merge with an error rather than being dropped silently;
+//! 4. one `info` for the merged document: the three documents agree on
+//!    `title`, `version` and `contact` (the merge fails otherwise) but word
+//!    `description` differently; the merged spec takes the `info` of
+//!    [`INFO_FROM`] as it is. The descriptions are prose about the whole API,
+//!    not about these endpoints, and nothing is generated from them but the
+//!    generated client's doc comment.
 
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
 /// The upstream documents, in the order they are merged.
 pub const UPSTREAM: [&str; 3] = ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"];
+
+/// The upstream document whose `info` the merged spec takes (fix-up 4).
+pub const INFO_FROM: &str = "copy.yaml";
 
 /// The fix-ups for one operation.
 #[derive(Debug)]
@@ -97,6 +106,11 @@ pub fn merge_dir(dir: &Path) -> Result<Value, String> {
 /// Merges parsed upstream documents (name, document) into one OpenAPI 3.0.3 document.
 pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
     let (first_name, first) = docs.first().ok_or("no upstream documents")?;
+    let info = &docs
+        .iter()
+        .find(|(name, _)| *name == INFO_FROM)
+        .ok_or(format!("{INFO_FROM} is not among the upstream documents"))?
+        .1["info"];
     let mut paths = Map::new();
     for (name, doc) in docs {
         if doc["openapi"] != "3.1.0" {
@@ -108,6 +122,11 @@ pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
         for key in ["servers", "security"] {
             if doc[key] != first[key] {
                 return Err(format!("{name}: `{key}` differs from {first_name}'s"));
+            }
+        }
+        for key in ["title", "version", "contact"] {
+            if doc["info"][key] != first["info"][key] {
+                return Err(format!("{name}: `info.{key}` differs from {first_name}'s"));
             }
         }
         if doc["components"]["securitySchemes"] != first["components"]["securitySchemes"] {
@@ -158,7 +177,7 @@ pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
     );
     let mut out = json!({
         "openapi": "3.0.3",
-        "info": first["info"],
+        "info": info,
         "servers": first["servers"],
         "security": first["security"],
         "paths": paths,
@@ -293,11 +312,18 @@ fn to_openapi_30(value: &mut Value, at: &str) -> Result<(), String> {
                 }
             }
             for (key, child) in map.iter_mut() {
-                // Property names and example payloads are data, not schema keywords.
-                if key == "example" {
-                    continue;
+                match (key.as_str(), child) {
+                    // Example payloads are data, not schema keywords.
+                    ("example", _) => {}
+                    // The keys of `properties` are field names (a field may be
+                    // called `const`); their values are schemas.
+                    ("properties", Value::Object(fields)) => {
+                        for (field, schema) in fields.iter_mut() {
+                            to_openapi_30(schema, &format!("{at}/properties/{field}"))?;
+                        }
+                    }
+                    (_, child) => to_openapi_30(child, &format!("{at}/{key}"))?,
                 }
-                to_openapi_30(child, &format!("{at}/{key}"))?;
             }
         }
         Value::Array(items) => {
@@ -333,6 +359,16 @@ mod tests {
         let mut v = json!({"properties": {"a": {"type": ["string", "integer"]}}});
         let err = to_openapi_30(&mut v, "#").unwrap_err();
         assert!(err.contains("#/properties/a"), "{err}");
+    }
+
+    #[test]
+    fn a_field_named_like_a_31_keyword_is_a_field() {
+        let mut v = json!({"properties": {"const": {"type": ["integer", "null"]}}});
+        to_openapi_30(&mut v, "#").unwrap();
+        assert_eq!(
+            v["properties"]["const"],
+            json!({"type": "integer", "nullable": true})
+        );
     }
 
     #[test]
