@@ -82,10 +82,17 @@ pub fn run(root: &Path) -> Result<(), String> {
             crate_count(root, package)?
         ));
     }
-    // The `vast` tool's figures are taken with hyperfine (commands inside that file).
-    let cli = std::fs::read_to_string(root.join("vast-cli/BENCH.md"))
+    // The `vast` tool's figures are whole-process timings taken with hyperfine
+    // (`apt-get install hyperfine`), by hand: the commands are in that file.
+    let cli: String = std::fs::read_to_string(root.join("vast-cli/BENCH.md"))
         .map_err(|e| format!("vast-cli/BENCH.md: {e}"))?
-        .replacen("# vast-cli figures", "## The `vast` command-line tool", 1);
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(_) => "## The `vast` command-line tool (from vast-cli/BENCH.md, measured with hyperfine)\n".to_owned(),
+            None if line.starts_with("## ") => format!("#{line}\n"),
+            None => format!("{line}\n"),
+        })
+        .collect();
     let text = format!(
         "# Benchmarks\n\n## The SDK: `{COMMAND}`\n\n\
          Produced by `{COMMAND}` (release build; one process, one run, against an \
