@@ -31,6 +31,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    // The handlers are installed before the server starts and the line is
+    // printed: a SIGTERM sent as soon as the line is read must find them in
+    // place (else the default action kills the process instead of exit 0).
+    let shutdown = Shutdown::install()?;
     // The binary never reads its recordings: keep none, so memory stays flat.
     let mut builder = MockServer::builder().addr(args.addr).max_recorded(0);
     if let Some(ids) = args.instances {
@@ -50,23 +54,51 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(stdout, "{}", server.uri())?;
         stdout.flush()?;
     }
-    shutdown_signal().await?;
+    shutdown.wait().await;
     drop(server);
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn shutdown_signal() -> std::io::Result<()> {
+/// SIGTERM and SIGINT (Ctrl-C), listened to from the moment it is installed:
+/// a signal that arrives before [`Shutdown::wait`] is polled is kept, not lost.
+#[derive(Debug)]
+struct Shutdown {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn install() -> std::io::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let Shutdown { mut term, mut int } = self;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // Ctrl-C registers when first polled; there is no SIGTERM here.
+            let Shutdown {} = self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -547,15 +547,11 @@ async fn handle(
 
     match fault {
         Some(Fault::DropAfterApply) => drop_connection(&drop_signal).await,
-        Some(Fault::MalformedJson) => {
-            let text = answer.to_string();
-            let truncated = &text[..text.len() / 2];
-            Ok(bytes_response(
-                200,
-                "application/json",
-                MockBody::full(truncated.to_owned()),
-            ))
-        }
+        Some(Fault::MalformedJson) => Ok(bytes_response(
+            200,
+            "application/json",
+            MockBody::full(first_half(answer.to_string())),
+        )),
         Some(Fault::DelayHeaders(delay)) => {
             tokio::time::sleep(delay).await;
             Ok(json_response(200, &answer))
@@ -567,6 +563,15 @@ async fn handle(
         )),
         _ => Ok(json_response(200, &answer)),
     }
+}
+
+/// The first half of `text`'s bytes: cut the bytes, not the `str`, so a
+/// non-ASCII character at the middle cannot panic (a cut inside one only makes
+/// the body more malformed, which is the point).
+fn first_half(text: String) -> Bytes {
+    let mut bytes = Bytes::from(text);
+    bytes.truncate(bytes.len() / 2);
+    bytes
 }
 
 fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, max: Option<usize>) {
@@ -720,4 +725,23 @@ fn bytes_response(status: u16, content_type: &'static str, body: MockBody) -> Re
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_half;
+
+    #[test]
+    fn first_half_cuts_bytes_even_inside_a_multibyte_character() {
+        // "aé": 3 bytes, the middle (1) is before 'é'; "éa": 3 bytes, the
+        // middle (1) is inside 'é', where `&text[..1]` panics.
+        assert_eq!(&first_half("aé".to_owned())[..], b"a");
+        assert_eq!(&first_half("éa".to_owned())[..], &"é".as_bytes()[..1]);
+        // 14 bytes, the middle (7) is inside '日'.
+        assert_eq!(
+            &first_half("{\"a\":\"日本\"}".to_owned())[..],
+            &"{\"a\":\"日".as_bytes()[..7]
+        );
+        assert!(first_half(String::new()).is_empty());
+    }
 }

@@ -39,3 +39,45 @@ fn binary_prints_its_address_serves_and_exits_cleanly_on_sigterm() {
     let exit = child.wait().unwrap();
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
+
+/// A SIGTERM sent as soon as the first line is read ends the binary with
+/// code 0: its handlers are installed before the line is printed. Before the
+/// fix most runs died by the signal (no exit code) or, once in a while, hung.
+#[test]
+fn sigterm_right_after_the_first_line_always_exits_cleanly() {
+    for run in 0..20 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(
+            first.starts_with("http://127.0.0.1:"),
+            "run {run}: {first:?}"
+        );
+        // At once, with one syscall: spawning `kill` would take long enough
+        // to hide a binary that installs its handlers after the line.
+        let pid = rustix::process::Pid::from_raw(child.id().try_into().unwrap()).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let exit = wait_bounded(&mut child);
+        assert_eq!(exit.code(), Some(0), "run {run}: {exit:?}");
+    }
+}
+
+/// Waits for `child`, failing the test (and killing the child) if it has not
+/// exited after about 10 s: a hang guard, not a timing assertion.
+fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
+    for _ in 0..1000 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("vast-mock still running 10 s after SIGTERM");
+}
