@@ -133,13 +133,7 @@ impl Client {
         };
         let op = Operation::Copy;
         let (answer, attempts) = self
-            .run(op, || async {
-                let (result, status) = vast_api::with_status(self.inner.raw.copy(&body)).await;
-                check(op, self.now(), result, status, api_error, |r| {
-                    (r.success, r.msg.clone())
-                })
-                .await
-            })
+            .call(op, || self.inner.raw.copy(&body), api_error)
             .await?;
         Ok(Outcome {
             message: answer.msg,
@@ -165,14 +159,7 @@ impl Client {
         let body = request.to_body()?;
         let op = Operation::CloudCopy;
         let (answer, attempts) = self
-            .run(op, || async {
-                let (result, status) =
-                    vast_api::with_status(self.inner.raw.cloud_copy(&body)).await;
-                check(op, self.now(), result, status, cloud_copy_error, |r| {
-                    (r.success, r.msg.clone())
-                })
-                .await
-            })
+            .call(op, || self.inner.raw.cloud_copy(&body), cloud_copy_error)
             .await?;
         Ok(CloudCopyOutcome {
             message: answer.msg,
@@ -201,14 +188,7 @@ impl Client {
         let body = types::CancelSyncRequest { dst_id };
         let op = Operation::CancelSync;
         let (answer, attempts) = self
-            .run(op, || async {
-                let (result, status) =
-                    vast_api::with_status(self.inner.raw.cancel_sync(&body)).await;
-                check(op, self.now(), result, status, api_error, |r| {
-                    (r.success, r.msg.clone())
-                })
-                .await
-            })
+            .call(op, || self.inner.raw.cancel_sync(&body), api_error)
             .await?;
         Ok(Outcome {
             message: answer.msg,
@@ -218,6 +198,26 @@ impl Client {
 
     fn now(&self) -> std::time::SystemTime {
         self.inner.retry.clock().system_now()
+    }
+
+    /// One operation: every attempt is one call of the generated client
+    /// (`send`), its result checked by [`check`], inside the retry loop.
+    async fn call<T, E, Fut>(
+        &self,
+        op: Operation,
+        send: impl Fn() -> Fut,
+        documented: fn(Operation, u16, E) -> Error,
+    ) -> Result<(T, u32), Error>
+    where
+        T: Verdict,
+        E: std::fmt::Debug,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+    {
+        self.run(op, || async {
+            let (result, status) = vast_api::with_status(send()).await;
+            check(op, self.now(), result, status, documented).await
+        })
+        .await
     }
 
     /// The retry loop: pacing, per-attempt timeout, deadline, quota, backoff.
@@ -363,6 +363,26 @@ impl Client {
     }
 }
 
+/// The `success` and `msg` fields every 200 answer has.
+trait Verdict {
+    fn verdict(&self) -> (Option<bool>, Option<&str>);
+}
+
+macro_rules! verdict {
+    ($($answer:ty),*) => {$(
+        impl Verdict for $answer {
+            fn verdict(&self) -> (Option<bool>, Option<&str>) {
+                (self.success, self.msg.as_deref())
+            }
+        }
+    )*};
+}
+verdict!(
+    types::CopyResponse,
+    types::CloudCopyResponse,
+    types::CancelSyncResponse
+);
+
 /// Turns one generated call's result into a value or an [`AttemptError`].
 async fn check<T, E>(
     op: Operation,
@@ -370,9 +390,9 @@ async fn check<T, E>(
     result: Result<ResponseValue<T>, RawError<E>>,
     status: Option<reqwest::StatusCode>,
     documented: fn(Operation, u16, E) -> Error,
-    success: impl Fn(&T) -> (Option<bool>, Option<String>),
 ) -> Result<T, AttemptError>
 where
+    T: Verdict,
     E: std::fmt::Debug,
 {
     let fail = |error, failure| AttemptError {
@@ -383,11 +403,11 @@ where
     match result {
         Ok(answer) => {
             let answer = answer.into_inner();
-            match success(&answer) {
+            match answer.verdict() {
                 (Some(false), msg) => Err(fail(
                     Error::Rejected {
                         operation: op,
-                        message: msg.unwrap_or_else(|| "no reason given".to_owned()),
+                        message: msg.unwrap_or("no reason given").to_owned(),
                         attempts: 1,
                     },
                     Failure::Final,
