@@ -6,6 +6,7 @@ use hyper::{Request, Response, body::Incoming, service::service_fn};
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use vast_mock::spec::{Operation, spec};
 
 /// The running server.
 #[derive(Debug)]
@@ -22,52 +23,20 @@ impl Server {
     }
 }
 
-/// The 200 body of each operation, taken from the merged spec's examples.
-fn bodies() -> [(hyper::Method, &'static str, Bytes); 3] {
-    let spec: serde_json::Value =
-        serde_json::from_str(vast_api::SPEC).expect("the embedded spec is JSON");
-    let example = |path: &str, method: &str| {
-        let schema = &spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]
-            ["schema"]["$ref"];
-        let name = schema
-            .as_str()
-            .and_then(|s| s.rsplit('/').next())
-            .unwrap_or("");
-        let props = spec["components"]["schemas"][name]["properties"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let mut body = serde_json::Map::new();
-        for (key, prop) in props {
-            let value = prop
-                .get("example")
-                .cloned()
-                .unwrap_or_else(|| match key.as_str() {
-                    "success" => true.into(),
-                    "result_url" => "https://console.vast.ai/result/1".into(),
-                    _ => "ok".into(),
-                });
-            body.insert(key, value);
-        }
-        Bytes::from(serde_json::Value::Object(body).to_string())
-    };
-    [
-        (
-            hyper::Method::PUT,
-            "/api/v0/commands/copy_direct/",
-            example("/api/v0/commands/copy_direct/", "put"),
-        ),
-        (
-            hyper::Method::POST,
-            "/api/v0/commands/rclone/",
-            example("/api/v0/commands/rclone/", "post"),
-        ),
-        (
-            hyper::Method::DELETE,
-            "/api/v0/commands/rclone/",
-            example("/api/v0/commands/rclone/", "delete"),
-        ),
-    ]
+/// The 200 body of each operation: the spec's example, as `vast-mock` reads
+/// it (cloud copy's 200 has none upstream: a conforming body stands in).
+fn bodies() -> Vec<(hyper::Method, &'static str, Bytes)> {
+    Operation::ALL
+        .into_iter()
+        .map(|op| {
+            let body = spec().example(op, 200).cloned().unwrap_or_else(|| {
+                serde_json::json!({"success": true, "msg": "started", "result_url": "https://console.vast.ai/result/1"})
+            });
+            let method = hyper::Method::from_bytes(op.method().as_bytes())
+                .expect("the spec's methods are HTTP methods");
+            (method, op.path(), Bytes::from(body.to_string()))
+        })
+        .collect()
 }
 
 /// Starts the server on the current tokio runtime.

@@ -2,19 +2,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 #[test]
 fn binary_prints_its_address_serves_and_exits_cleanly_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
-        .args(["--addr", "127.0.0.1:0", "--api-key", "k"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let (mut child, first) = spawn(&["--addr", "127.0.0.1:0", "--api-key", "k"]);
     let uri = first.trim_end().to_owned();
     assert!(uri.starts_with("http://127.0.0.1:"), "{uri:?}");
 
@@ -31,12 +23,8 @@ fn binary_prints_its_address_serves_and_exits_cleanly_on_sigterm() {
     });
     assert_eq!(answer.unwrap().into_inner().success, Some(true));
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    sigterm(&child);
+    let exit = wait_bounded(&mut child);
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
 
@@ -46,31 +34,41 @@ fn binary_prints_its_address_serves_and_exits_cleanly_on_sigterm() {
 #[test]
 fn sigterm_right_after_the_first_line_always_exits_cleanly() {
     for run in 0..20 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
-            .args(["--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let (mut child, first) = spawn(&["--addr", "127.0.0.1:0"]);
         assert!(
             first.starts_with("http://127.0.0.1:"),
             "run {run}: {first:?}"
         );
-        // At once, with one syscall: spawning `kill` would take long enough
-        // to hide a binary that installs its handlers after the line.
-        let pid = rustix::process::Pid::from_raw(child.id().try_into().unwrap()).unwrap();
-        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        sigterm(&child);
         let exit = wait_bounded(&mut child);
         assert_eq!(exit.code(), Some(0), "run {run}: {exit:?}");
     }
 }
 
+/// Starts the binary with `args` and returns it with its first stdout line.
+fn spawn(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    (child, first)
+}
+
+/// Sends SIGTERM at once, with one syscall: spawning `kill` would take long
+/// enough to hide a binary that installs its handlers after the first line.
+fn sigterm(child: &Child) {
+    let pid = rustix::process::Pid::from_raw(child.id().try_into().unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+}
+
 /// Waits for `child`, failing the test (and killing the child) if it has not
 /// exited after about 10 s: a hang guard, not a timing assertion.
-fn wait_bounded(child: &mut std::process::Child) -> std::process::ExitStatus {
+fn wait_bounded(child: &mut Child) -> std::process::ExitStatus {
     for _ in 0..1000 {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
