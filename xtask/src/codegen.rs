@@ -1,6 +1,6 @@
 //! Runs progenitor over the merged spec and formats the result with prettyplease.
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 /// The first line of `vast-api/src/generated.rs`.
 pub const HEADER: &str =
@@ -13,7 +13,9 @@ pub fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_inner_type(quote::quote!(crate::Limits))
+        .with_hooks(HooksMode::Expected);
     settings
 }
 
