@@ -261,3 +261,137 @@ impl http_body::Body for LimitedBody {
         capped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A body of the given chunks with no declared length.
+    struct Chunks(VecDeque<&'static [u8]>);
+
+    impl http_body::Body for Chunks {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            Poll::Ready(
+                self.0
+                    .pop_front()
+                    .map(|c| Ok(Frame::data(Bytes::from_static(c)))),
+            )
+        }
+    }
+
+    fn response(body: reqwest::Body) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt as _;
+        let url = reqwest::Url::parse("http://127.0.0.1:9/api/v0/commands/rclone/").unwrap();
+        let answer = http::Response::builder()
+            .status(503)
+            .header("retry-after", "7")
+            .url(url)
+            .body(body)
+            .unwrap();
+        reqwest::Response::from(answer)
+    }
+
+    fn chunked(chunks: &[&'static [u8]]) -> reqwest::Body {
+        reqwest::Body::wrap(Chunks(chunks.iter().copied().collect()))
+    }
+
+    #[tokio::test]
+    async fn the_response_keeps_its_url_status_and_headers() {
+        let capped = cap(response(reqwest::Body::from("{}")), 10, None);
+        assert_eq!(
+            capped.url().as_str(),
+            "http://127.0.0.1:9/api/v0/commands/rclone/"
+        );
+        assert_eq!(capped.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(capped.headers()["retry-after"], "7");
+        assert_eq!(
+            capped.content_length(),
+            Some(2),
+            "the size hint passes through"
+        );
+        assert_eq!(&capped.bytes().await.unwrap()[..], b"{}");
+    }
+
+    #[tokio::test]
+    async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
+        let sized = |text: &'static str| response(reqwest::Body::from(text));
+        assert_eq!(cap(sized("12345"), 5, None).bytes().await.unwrap(), "12345");
+        let e = cap(sized("123456"), 5, None).bytes().await.unwrap_err();
+        let big = BodyTooLarge::find(&e).unwrap();
+        assert_eq!(
+            (big.status.as_u16(), big.limit, big.declared),
+            (503, 5, Some(6))
+        );
+        let no_length = || chunked(&[b"12", b"34", b"5"]);
+        assert_eq!(
+            cap(response(no_length()), 5, None).bytes().await.unwrap(),
+            "12345"
+        );
+        let e = cap(response(no_length()), 4, None)
+            .bytes()
+            .await
+            .unwrap_err();
+        let big = BodyTooLarge::find(&e).unwrap();
+        assert_eq!((big.limit, big.declared), (4, None));
+        assert_eq!(
+            big.to_string(),
+            "the 503 Service Unavailable answer's body is over the 4-byte limit (cut after 4 bytes)"
+        );
+        // A limit of 0 refuses any body, and passes an empty one.
+        assert!(cap(response(no_length()), 0, None).bytes().await.is_err());
+        let empty = cap(response(reqwest::Body::from("")), 0, None);
+        assert!(empty.bytes().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_size_hint_never_promises_more_than_the_room_left() {
+        let body = |chunks| LimitedBody {
+            inner: Some(chunks),
+            status: StatusCode::OK,
+            limit: 5,
+            read: 2,
+            tap: None,
+        };
+        use http_body::Body as _;
+        let hint = body(reqwest::Body::from("abc")).size_hint();
+        assert_eq!(hint.exact(), Some(3), "within the room: passed through");
+        let hint = body(reqwest::Body::from("abcd")).size_hint();
+        assert_eq!((hint.lower(), hint.upper()), (3, Some(3)));
+        let hint = body(chunked(&[b"a"])).size_hint();
+        assert_eq!((hint.lower(), hint.upper()), (0, Some(3)));
+    }
+
+    #[test]
+    fn find_walks_the_source_chain() {
+        #[derive(Debug)]
+        struct Wrapper(BodyTooLarge);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("wrapped")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = BodyTooLarge {
+            status: StatusCode::OK,
+            limit: 1,
+            declared: Some(2),
+        };
+        assert_eq!(BodyTooLarge::find(&Wrapper(inner.clone())), Some(&inner));
+        assert_eq!(
+            inner.to_string(),
+            "the 200 OK answer's body is over the 1-byte limit (Content-Length: 2; not read)"
+        );
+        let other = std::io::Error::other("x");
+        assert_eq!(BodyTooLarge::find(&other), None);
+    }
+}
