@@ -2,7 +2,7 @@
 //! values a JSON Schema accepts ([`arb_json`]), and a hostile HTTP server
 //! ([`hostile`]).
 //!
-//! Covers what the Vast spec uses (objects with optional and required
+//! `arb_json` covers what the Vast spec uses (objects with optional and required
 //! properties, strings, booleans, integers, numbers, arrays, `enum`, local
 //! `$ref`s). A schema using anything else panics rather than generate values
 //! that may not conform: the tests validate what is generated anyway.
