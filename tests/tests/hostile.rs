@@ -14,7 +14,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 use support::raw::{Raw, raw_call, raw_client};
-use support::{KEY, KNOWN, OPS, call};
+use support::{KEY, KNOWN, OPS, call, client};
 use tests::hostile::{Answer, End, HostileServer, Served};
 use vast_api_ext::{Client, Error, RetryConfig, VirtualClock};
 use vast_mock::Operation as MockOp;
@@ -43,17 +43,6 @@ const BOUND: u64 = 16 << 20;
 /// row (which sets its own) can time out.
 const PATIENT: Duration = Duration::from_secs(30);
 
-fn ext_client(uri: &str, timeout: Duration, deadline: Duration, retry: RetryConfig) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(uri)
-        .timeout(timeout)
-        .deadline(deadline)
-        .retry(retry)
-        .build()
-        .unwrap()
-}
-
 /// The connection's account: the client closed it before the bound.
 async fn closed_early(server: &mut HostileServer, what: &str) -> Served {
     let served = server.next_served().await;
@@ -76,7 +65,7 @@ async fn each_client(
     raw: impl Fn(MockOp, &Raw, &vast_api::Observation),
 ) -> Vec<Served> {
     let mut server = HostileServer::start(vec![answer], BOUND).await.unwrap();
-    let client = ext_client(&server.uri(), timeout, PATIENT, RetryConfig::disabled());
+    let client = client(&server.uri(), RetryConfig::disabled(), timeout, PATIENT);
     let raw_client = raw_client(&server.uri(), timeout);
     let mut served = Vec::new();
     for op in OPS {
@@ -208,11 +197,11 @@ async fn a_dripping_body_ends_at_the_attempt_timeout() {
 async fn a_dripping_body_ends_at_the_call_deadline() {
     let mut server = HostileServer::start(vec![drip()], BOUND).await.unwrap();
     // The attempt timeout is patient; the call's deadline is not.
-    let client = ext_client(
+    let client = client(
         &server.uri(),
+        RetryConfig::disabled(),
         PATIENT,
         Duration::from_millis(300),
-        RetryConfig::disabled(),
     );
     for op in OPS {
         let error = call(&client, op, KNOWN, 1).await.unwrap_err();
@@ -248,7 +237,7 @@ fn retrying(uri: &str, clock: &Arc<VirtualClock>, opt_in: bool) -> Client {
     let retry = RetryConfig::standard()
         .with_clock(clock.clone())
         .with_retry_non_idempotent(opt_in);
-    ext_client(uri, PATIENT, Duration::from_secs(300), retry)
+    client(uri, retry, PATIENT, Duration::from_secs(300))
 }
 
 #[tokio::test]
