@@ -251,13 +251,15 @@ impl http_body::Body for LimitedBody {
         };
         let hint = inner.size_hint();
         let room = self.limit - self.read;
-        // At most `room` more bytes are yielded (then an error).
-        if hint.upper().is_some_and(|upper| upper <= room) {
+        // Within the cap, or a declared length that the first poll refuses:
+        // the inner hint is the truth (`content_length()` stays the
+        // declared one). Otherwise at most `room` more bytes are yielded.
+        if hint.upper().is_some_and(|upper| upper <= room) || hint.lower() > room {
             return hint;
         }
         let mut capped = SizeHint::new();
         capped.set_upper(room);
-        capped.set_lower(hint.lower().min(room));
+        capped.set_lower(hint.lower());
         capped
     }
 }
@@ -322,7 +324,9 @@ mod tests {
     async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
         let sized = |text: &'static str| response(reqwest::Body::from(text));
         assert_eq!(cap(sized("12345"), 5, None).bytes().await.unwrap(), "12345");
-        let e = cap(sized("123456"), 5, None).bytes().await.unwrap_err();
+        let over = cap(sized("123456"), 5, None);
+        assert_eq!(over.content_length(), Some(6), "the declared length");
+        let e = over.bytes().await.unwrap_err();
         let big = BodyTooLarge::find(&e).unwrap();
         assert_eq!(
             (big.status.as_u16(), big.limit, big.declared),
@@ -350,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn the_size_hint_never_promises_more_than_the_room_left() {
+    fn the_size_hint_is_the_declared_length_or_at_most_the_room_left() {
         let body = |chunks| LimitedBody {
             inner: Some(chunks),
             status: StatusCode::OK,
@@ -362,7 +366,7 @@ mod tests {
         let hint = body(reqwest::Body::from("abc")).size_hint();
         assert_eq!(hint.exact(), Some(3), "within the room: passed through");
         let hint = body(reqwest::Body::from("abcd")).size_hint();
-        assert_eq!((hint.lower(), hint.upper()), (3, Some(3)));
+        assert_eq!(hint.exact(), Some(4), "over the room: the declared length");
         let hint = body(chunked(&[b"a"])).size_hint();
         assert_eq!((hint.lower(), hint.upper()), (0, Some(3)));
     }
