@@ -45,6 +45,7 @@ impl std::fmt::Debug for Client {
             .field("api_key", &"***")
             .field("timeout", &self.inner.timeout)
             .field("deadline", &self.inner.deadline)
+            .field("max_body_bytes", &self.inner.raw.limits().max_body_bytes())
             .field("retry", &self.inner.retry)
             .finish()
     }
