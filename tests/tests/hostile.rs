@@ -170,7 +170,7 @@ async fn an_endless_chunked_500_is_cut_at_the_cap() {
 }
 
 /// The drip row's server: a byte every 10 ms, 400 of them (4 s: far past
-/// the 300 ms timeouts below; if the client waited them all out, the body
+/// the 500 ms timeouts below; if the client waited them all out, the body
 /// would end and the call would fail to decode, not time out).
 fn drip() -> Answer {
     Answer::Drip {
@@ -183,7 +183,7 @@ fn drip() -> Answer {
 async fn a_dripping_body_ends_at_the_attempt_timeout() {
     each_client(
         drip(),
-        Duration::from_millis(300),
+        Duration::from_millis(500),
         |op, e| assert!(matches!(e, Error::Timeout { .. }), "{op:?}: {e:?}"),
         |op, end, seen| {
             assert!(matches!(end, Raw::Timeout), "{op:?}: {end:?}");
@@ -201,7 +201,7 @@ async fn a_dripping_body_ends_at_the_call_deadline() {
         &server.uri(),
         RetryConfig::disabled(),
         PATIENT,
-        Duration::from_millis(300),
+        Duration::from_millis(500),
     );
     for op in OPS {
         let error = call(&client, op, KNOWN, 1).await.unwrap_err();

@@ -620,7 +620,7 @@ async fn hostile_answers_exit_4_and_the_connection_is_closed() {
         (Answer::two_gib(), "response_too_large", "30"),
         (Answer::endless(200), "response_too_large", "30"),
         (Answer::endless(500), "response_too_large", "30"),
-        (drip, "timeout", "0.3"),
+        (drip, "timeout", "0.5"),
         (Answer::EndlessHeaders, "transport", "30"),
     ] {
         let mut server = HostileServer::start(vec![answer.clone()], 16 << 20)
