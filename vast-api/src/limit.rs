@@ -88,7 +88,8 @@ impl Client {
 
 /// A response body over the cap. It is the source (through reqwest's own
 /// error) of the `reqwest::Error` that reading the body returns, and so of
-/// `Error::ResponseBodyError`; [`BodyTooLarge::find`] digs it out.
+/// `Error::ResponseBodyError`; [`BodyTooLarge::find`] digs it out, and the
+/// alternate form of the error's `Display` (`{:#}`) prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BodyTooLarge {

@@ -38,6 +38,9 @@ async fn finish<T, E: std::fmt::Debug + 'static>(result: Result<T, vast_api::Err
     };
     // The helper finds the cap's error through `vast_api::Error` itself…
     if let Some(big) = vast_api::BodyTooLarge::find(&error) {
+        // …and its alternate text names it.
+        let text = format!("{error:#}");
+        assert!(text.contains(&big.to_string()), "{text}");
         return Raw::TooLarge(big.clone());
     }
     let e = match error {
