@@ -16,8 +16,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Merge openapi/upstream/*.yaml into openapi/vast.json and regenerate
-    /// vast-api/src/generated.rs with progenitor.
+    /// Merge openapi/upstream/*.yaml into openapi/vast.json following the
+    /// operation table, regenerate vast-api/src/generated.rs with progenitor
+    /// and write the table as vast-api/src/operations.rs.
     Generate {
         /// Regenerate in memory only; print a diff and fail if a checked-in
         /// file is stale.
@@ -33,7 +34,12 @@ fn main() -> ExitCode {
     let root = cli.root.unwrap_or_else(xtask::root);
     let result = match cli.command {
         Command::Generate { check: false } => xtask::write(&root).map(|()| {
-            eprintln!("wrote {} and {}", xtask::SPEC_PATH, xtask::GENERATED_PATH);
+            eprintln!(
+                "wrote {}, {} and {}",
+                xtask::SPEC_PATH,
+                xtask::GENERATED_PATH,
+                xtask::OPERATIONS_PATH
+            );
             true
         }),
         Command::Generate { check: true } => xtask::check(&root).map(|diffs| {
