@@ -52,11 +52,15 @@ mod secret;
 pub use client::{Client, CloudCopyOutcome, Outcome};
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{Error, Operation, Setting};
+pub use error::{Error, Setting};
 pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
 pub use secret::ApiKey;
+/// Which operation a call, an error or a span is about: the one
+/// [`vast_api::Operation`], generated from the operation table (`Display`
+/// writes its human name, `cloud copy`).
+pub use vast_api::Operation;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

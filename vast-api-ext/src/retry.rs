@@ -410,7 +410,8 @@ pub(crate) fn classify(failure: Failure) -> Safety {
 #[derive(Debug)]
 pub(crate) struct Shared {
     quota: Mutex<u32>,
-    pacers: [Pacer; 3],
+    /// One pacer per operation, at [`Operation::index`].
+    pacers: [Pacer; Operation::COUNT],
 }
 
 #[derive(Debug)]
@@ -480,7 +481,7 @@ impl Shared {
         };
         Self {
             quota: Mutex::new(config.quota.map_or(0, |q| q.capacity)),
-            pacers: [pacer(), pacer(), pacer()],
+            pacers: std::array::from_fn(|_| pacer()),
         }
     }
 

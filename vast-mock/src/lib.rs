@@ -38,4 +38,10 @@ struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
 pub use server::{Applied, Instances, MockServer, MockServerBuilder, RecordedRequest};
-pub use spec::{Operation, Violation};
+pub use spec::Violation;
+/// Which operation a request, a fault or a recording is about: the one
+/// [`vast_api::Operation`], generated from the operation table, the same
+/// type `vast-api-ext` re-exports. The mock names an operation in its
+/// messages by [`Operation::operation_id`] (`cloudCopy`); `Display` is the
+/// human name (`cloud copy`).
+pub use vast_api::Operation;

@@ -1,8 +1,9 @@
 //! The mock server: accept loop, request pipeline, recordings and scripted faults.
 
+use crate::Operation;
 use crate::body::MockBody;
 use crate::fault::{Fault, FaultBody, When};
-use crate::spec::{self, Operation, Violation};
+use crate::spec::{self, Violation};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -620,21 +621,17 @@ fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<Mo
 
 fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Response<MockBody>> {
     let state = shared.state();
-    let unknown: Option<(&str, String)> = match op {
-        Operation::Copy => ["src_id", "dst_id"].into_iter().find_map(|field| {
-            let id = body.get(field)?.as_str()?;
-            (!state.instances.knows_str(id)).then(|| (field, id.to_owned()))
-        }),
-        Operation::CloudCopy => body
-            .get("instance_id")
-            .and_then(Value::as_str)
-            .filter(|id| !state.instances.knows_str(id))
-            .map(|id| ("instance_id", id.to_owned())),
-        Operation::CancelSync => body
-            .get("dst_id")
-            .filter(|id| !state.instances.knows_json(id))
-            .map(|id| ("dst_id", id.to_string())),
-    };
+    // The table's instance fields, in order; string ids (copy, cloud copy)
+    // and integer ids (cancel sync) alike; a field that is absent or null
+    // names no instance.
+    let unknown = op.facts().instance_fields.iter().find_map(|&field| {
+        let (known, id) = match body.get(field)? {
+            Value::String(id) => (state.instances.knows_str(id), id.clone()),
+            id @ Value::Number(_) => (state.instances.knows_json(id), id.to_string()),
+            _ => return None,
+        };
+        (!known).then_some((field, id))
+    });
     let (field, id) = unknown?;
     let msg = format!("No such instance: {id} ({field}).");
     Some(match op {
@@ -659,7 +656,7 @@ fn success_body(op: Operation, uri: &str, nth: u64) -> Value {
             "msg": "Sending cloud copy command to instance; check the instance's status bar for progress.",
             "result_url": format!("{uri}/mock/results/cloud-copy-{nth}.txt"),
         }),
-        _ => json!({ "success": true, "msg": format!("{op} accepted.") }),
+        _ => json!({ "success": true, "msg": format!("{} accepted.", op.operation_id()) }),
     }
 }
 

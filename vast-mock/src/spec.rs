@@ -25,61 +25,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
-
-/// One operation of the API, as named by the spec's `operationId`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// `PUT /api/v0/commands/copy_direct/` (`copy`).
-    Copy,
-    /// `POST /api/v0/commands/rclone/` (`cloudCopy`).
-    CloudCopy,
-    /// `DELETE /api/v0/commands/rclone/` (`cancelSync`).
-    CancelSync,
-}
-
-impl Operation {
-    /// Every operation, in spec order.
-    pub const ALL: [Operation; 3] = [Operation::Copy, Operation::CloudCopy, Operation::CancelSync];
-
-    /// The HTTP method, upper case.
-    pub fn method(self) -> &'static str {
-        match self {
-            Operation::Copy => "PUT",
-            Operation::CloudCopy => "POST",
-            Operation::CancelSync => "DELETE",
-        }
-    }
-
-    /// The path, trailing slash included.
-    pub fn path(self) -> &'static str {
-        match self {
-            Operation::Copy => "/api/v0/commands/copy_direct/",
-            Operation::CloudCopy | Operation::CancelSync => "/api/v0/commands/rclone/",
-        }
-    }
-
-    /// The spec's `operationId`.
-    pub fn operation_id(self) -> &'static str {
-        match self {
-            Operation::Copy => "copy",
-            Operation::CloudCopy => "cloudCopy",
-            Operation::CancelSync => "cancelSync",
-        }
-    }
-
-    /// The operation with this `operationId`, if any.
-    pub fn from_operation_id(id: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.operation_id() == id)
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.operation_id())
-    }
-}
+use vast_api::Operation;
 
 /// Why a request does not conform to the spec. [`Violation::status`] is the
 /// status the mock answers with, [`Violation::message`] the `msg` it sends.
@@ -218,7 +164,9 @@ impl fmt::Display for ResponseViolation {
         write!(
             f,
             "{} response {} does not conform: {}",
-            self.operation, self.status, self.problem
+            self.operation.operation_id(),
+            self.status,
+            self.problem
         )
     }
 }
@@ -422,7 +370,7 @@ impl Spec {
         }
         for op in Operation::ALL {
             if !requests.contains_key(&op) {
-                return Err(format!("{op} is not in the spec"));
+                return Err(format!("{} is not in the spec", op.operation_id()));
             }
         }
         Ok(Spec {

@@ -61,6 +61,7 @@ pub fn valid_body(op: Operation) -> &'static str {
             r#"{"instance_id":"11824","src":"/data","dst":"/backup","selected":"1004","transfer":"Instance To Cloud","flags":["--dry-run"]}"#
         }
         Operation::CancelSync => r#"{"dst_id":6003036}"#,
+        other => panic!("no valid body for {other} yet; add one"),
     }
 }
 
