@@ -82,35 +82,33 @@ fn checked_in(path: &str) -> String {
     std::fs::read_to_string(xtask::root().join(path)).unwrap()
 }
 
+/// The items of the inherent `impl`s of the type named `ty`.
+fn inherent_items<'a>(file: &'a syn::File, ty: &'a str) -> impl Iterator<Item = &'a syn::ImplItem> {
+    file.items
+        .iter()
+        .filter_map(move |item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => match &*imp.self_ty {
+                syn::Type::Path(p) if p.path.is_ident(ty) => Some(&imp.items),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+}
+
 /// The names of the methods of `impl Client` in a generated client.
 fn client_methods(file: &syn::File) -> Vec<String> {
-    let mut names = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        let syn::Type::Path(ty) = &*imp.self_ty else {
-            continue;
-        };
-        if imp.trait_.is_some() || !ty.path.is_ident("Client") {
-            continue;
-        }
-        for item in &imp.items {
-            if let syn::ImplItem::Fn(f) = item {
-                names.push(f.sig.ident.to_string());
-            }
-        }
-    }
-    names
+    inherent_items(file, "Client")
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The generated client's method `name`.
 fn client_method<'a>(file: &'a syn::File, name: &str) -> &'a syn::ImplItemFn {
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Impl(imp) => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| &imp.items)
+    inherent_items(file, "Client")
         .find_map(|item| match item {
             syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
             _ => None,
@@ -206,13 +204,7 @@ fn variants(file: &syn::File) -> Vec<String> {
 
 /// The value of `Operation::COUNT`.
 fn count(file: &syn::File) -> Value {
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Impl(imp) => Some(imp),
-            _ => None,
-        })
-        .flat_map(|imp| &imp.items)
+    inherent_items(file, "Operation")
         .find_map(|item| match item {
             syn::ImplItem::Const(c) if c.ident == "COUNT" => Some(value_of(&c.expr)),
             _ => None,
