@@ -37,5 +37,8 @@ pub mod spec;
 struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
-pub use server::{Applied, Instances, MockServer, MockServerBuilder, RecordedRequest};
+pub use server::{
+    Applied, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Instances, MockServer,
+    MockServerBuilder, RecordedRequest,
+};
 pub use spec::{Operation, Violation};
