@@ -62,8 +62,7 @@ fn max_body_bytes_flag_sets_the_cap() {
         .build()
         .unwrap();
     let exchange = |body: &str| {
-        let extra = [format!("content-length: {}", body.len())];
-        let request = common::raw_head(vast_mock::Operation::CancelSync, &extra) + body;
+        let request = common::raw_request(vast_mock::Operation::CancelSync, &[], body);
         runtime.block_on(common::exchange(addr, request.as_bytes()))
     };
     let at_cap = exchange(r#"{"dst_id":6003036}"#);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call_with, exchange, raw_head, send};
+use common::{call_with, exchange, raw_request, send};
 use vast_mock::spec::{self, Violation};
 use vast_mock::{Fault, MockServer, Operation};
 
@@ -211,11 +211,10 @@ async fn every_answer_conforms_to_the_spec() {
         mock.fault_next(*op, Fault::Rejected);
         answers.push((*op, call_with(&mock, *op, body).await.unwrap()));
         let padded = format!("{body:<width$}", width = BODY_CAP + 1);
-        let too_long = raw_head(*op, &[format!("content-length: {}", padded.len())]) + &padded;
+        let too_long = raw_request(*op, &[], &padded);
         answers.push((*op, exchange(mock.addr(), too_long.as_bytes()).await));
         let filler = format!("x-filler: {}", "a".repeat(HEADER_CAP));
-        let length = format!("content-length: {}", body.len());
-        let too_many_headers = raw_head(*op, &[filler, length]) + body;
+        let too_many_headers = raw_request(*op, &[filler], body);
         answers.push((
             *op,
             exchange(mock.addr(), too_many_headers.as_bytes()).await,

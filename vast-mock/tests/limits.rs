@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Answer, exchange, raw_head, read_until_closed};
+use common::{Answer, exchange, raw_head, raw_request, read_until_closed};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use vast_mock::{MockServer, Operation};
@@ -112,51 +112,52 @@ async fn body_at_the_cap_is_accepted() {
         .start()
         .await
         .unwrap();
-    let request = raw_head(
-        Operation::CancelSync,
-        &[format!("content-length: {}", body.len())],
-    ) + body;
+    let request = raw_request(Operation::CancelSync, &[], body);
     let answer = exchange(mock.addr(), request.as_bytes()).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(mock.applied().len(), 1);
     assert!(!mock.requests()[0].body_truncated);
 
     let longer = format!("{body} ");
-    let request = raw_head(
-        Operation::CancelSync,
-        &[format!("content-length: {}", longer.len())],
-    ) + &longer;
+    let request = raw_request(Operation::CancelSync, &[], &longer);
     let answer = exchange(mock.addr(), request.as_bytes()).await;
     assert_refusal(&answer, 413, "payload_too_large", body.len() as u64);
     assert_eq!(mock.applied().len(), 1);
+}
+
+/// The header cap of the 431 tests; hyper's buffer is twice it.
+const HEADER_CAP: usize = 8 * 1024;
+
+async fn mock_with_header_cap() -> MockServer {
+    MockServer::builder()
+        .max_header_bytes(HEADER_CAP)
+        .start()
+        .await
+        .unwrap()
 }
 
 /// A header section over the mock's cap (but within hyper's buffer, twice
 /// the cap) gets the JSON 431; one under the cap is served.
 #[tokio::test]
 async fn header_section_over_the_cap_is_431_json() {
-    const CAP: usize = 8 * 1024;
-    let mock = MockServer::builder()
-        .max_header_bytes(CAP)
-        .start()
-        .await
-        .unwrap();
-    let body = r#"{"dst_id":6003036}"#;
+    let mock = mock_with_header_cap().await;
     let request = |filler: usize| {
-        let extra = [
-            format!("x-filler: {}", "a".repeat(filler)),
-            format!("content-length: {}", body.len()),
-        ];
-        raw_head(Operation::CancelSync, &extra) + body
+        let filler = format!("x-filler: {}", "a".repeat(filler));
+        raw_request(Operation::CancelSync, &[filler], r#"{"dst_id":6003036}"#)
     };
-    let under = exchange(mock.addr(), request(CAP / 2).as_bytes()).await;
+    let under = exchange(mock.addr(), request(HEADER_CAP / 2).as_bytes()).await;
     assert_eq!(under.status, 200, "{}", under.text);
 
-    let over = exchange(mock.addr(), request(CAP + 100).as_bytes()).await;
-    assert_refusal(&over, 431, "request_header_fields_too_large", CAP as u64);
+    let over = exchange(mock.addr(), request(HEADER_CAP + 100).as_bytes()).await;
+    assert_refusal(
+        &over,
+        431,
+        "request_header_fields_too_large",
+        HEADER_CAP as u64,
+    );
     let requests = mock.requests();
     assert_eq!(requests.len(), 2);
-    assert!(requests[1].header("x-filler").unwrap().len() > CAP);
+    assert!(requests[1].header("x-filler").unwrap().len() > HEADER_CAP);
     assert_eq!(mock.applied().len(), 1);
 }
 
@@ -165,18 +166,13 @@ async fn header_section_over_the_cap_is_431_json() {
 /// bare 431 itself (no body) and closes.
 #[tokio::test]
 async fn header_section_beyond_hypers_buffer_gets_hypers_own_431() {
-    const CAP: usize = 8 * 1024;
-    let mock = MockServer::builder()
-        .max_header_bytes(CAP)
-        .start()
-        .await
-        .unwrap();
+    let mock = mock_with_header_cap().await;
     // Exactly hyper's buffer of an unfinished header section: hyper reads
     // all of it, finds no end, and refuses.
     let mut request = raw_head(Operation::CancelSync, &[]);
     request.truncate(request.len() - 2);
     request.push_str("x-filler: ");
-    let filler = 2 * CAP - request.len();
+    let filler = 2 * HEADER_CAP - request.len();
     request.push_str(&"a".repeat(filler));
     let answer = exchange(mock.addr(), request.as_bytes()).await;
     assert_eq!(answer.status, 431);
@@ -206,7 +202,7 @@ async fn refusals_are_recorded_for_every_operation() {
         .unwrap();
     for op in Operation::ALL {
         let body = common::valid_body(op);
-        let request = raw_head(op, &[format!("content-length: {}", body.len())]) + body;
+        let request = raw_request(op, &[], body);
         let answer = exchange(mock.addr(), request.as_bytes()).await;
         assert_refusal(&answer, 413, "payload_too_large", 16);
         let recorded = mock.requests().pop().unwrap();

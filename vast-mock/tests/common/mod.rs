@@ -104,6 +104,14 @@ pub fn raw_head(op: Operation, extra: &[String]) -> String {
     head
 }
 
+/// A whole raw request for `op`: [`raw_head`] with `extra` and the body's
+/// `content-length`, then `body`.
+pub fn raw_request(op: Operation, extra: &[String], body: &str) -> String {
+    let mut extra = extra.to_vec();
+    extra.push(format!("content-length: {}", body.len()));
+    raw_head(op, &extra) + body
+}
+
 /// Sends `request` as it is on a new connection, closes the sending side and
 /// reads until the server closes (end of stream or reset), then parses the
 /// answer. Closing the sending side makes the test unable to hang: a server
