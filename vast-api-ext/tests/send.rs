@@ -30,14 +30,20 @@ fn requests() -> Vec<Request> {
     ]
 }
 
-#[tokio::test]
-async fn the_reported_body_is_the_body_the_mock_receives() {
+/// A mock that knows every instance, and a client of it.
+async fn mock_and_client() -> (MockServer, Client) {
     let mock = MockServer::builder().api_key(KEY).start().await.unwrap();
     let client = Client::builder()
         .api_key(KEY)
         .base_url(mock.uri())
         .build()
         .unwrap();
+    (mock, client)
+}
+
+#[tokio::test]
+async fn the_reported_body_is_the_body_the_mock_receives() {
+    let (mock, client) = mock_and_client().await;
     for request in requests() {
         mock.clear();
         let answer = client.send(&request).await.unwrap();
@@ -71,12 +77,7 @@ async fn the_reported_body_is_the_body_the_mock_receives() {
 
 #[tokio::test]
 async fn send_refuses_what_the_typed_method_refuses_before_any_io() {
-    let mock = MockServer::builder().api_key(KEY).start().await.unwrap();
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(mock.uri())
-        .build()
-        .unwrap();
+    let (mock, client) = mock_and_client().await;
     let bad = Request::CancelSync(InstanceId(0));
     assert!(bad.body().is_err());
     let error = client.send(&bad).await.unwrap_err();
