@@ -36,16 +36,31 @@
 //! [`Error::RateLimited`], [`Error::Timeout`], [`Error::Transport`] and
 //! [`Error::Decode`]. Which failures are retried is the table in [`retry`].
 //!
+//! A call can also be a value: a [`Request`] names its [`Operation`] and the
+//! exact JSON [`body`](Request::body) it sends (to show it before sending, as
+//! `vast --explain` does), and [`Client::send`] makes it.
+//!
+//! # Without an async runtime
+//!
+//! With the `blocking` feature (off by default), [`blocking::Client`] offers
+//! the same methods, arguments, errors and retries for synchronous programs
+//! (build scripts, small tools): it runs the async client on a runtime of its
+//! own. Build it with the same builder: `blocking::Client::builder()` …
+//! [`.build_blocking()`](ClientBuilder::build_blocking).
+//!
 //! The API key is only ever sent in the `Authorization` header: never in a
 //! URL or body, never logged, and redacted in every `Debug`/`Display`.
 #![warn(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod cloud_copy;
 mod config;
 mod error;
 mod ids;
 mod location;
+mod request;
 pub mod retry;
 mod secret;
 
@@ -55,6 +70,7 @@ pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
 pub use error::{Error, Setting};
 pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
+pub use request::{Answer, Request};
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
 pub use secret::ApiKey;
 /// Which operation a call, an error or a span is about: the one

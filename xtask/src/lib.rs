@@ -35,6 +35,7 @@
 
 pub mod bench;
 pub mod codegen;
+pub mod man;
 pub mod operations;
 pub mod spec;
 
@@ -112,17 +113,22 @@ pub fn check(root: &Path) -> Result<Vec<String>, String> {
     for out in render(root)? {
         let path = root.join(out.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current != out.text {
-            let diff = similar::TextDiff::from_lines(&current, &out.text)
-                .unified_diff()
-                .context_radius(3)
-                .header(
-                    &format!("{} (checked in)", out.path),
-                    &format!("{} (generated)", out.path),
-                )
-                .to_string();
-            diffs.push(diff);
-        }
+        diffs.extend(diff(out.path, &current, &out.text));
     }
     Ok(diffs)
+}
+
+/// A unified diff from the checked-in text of `path` to the generated one,
+/// or `None` when they are equal.
+pub fn diff(path: &str, current: &str, generated: &str) -> Option<String> {
+    (current != generated).then(|| {
+        similar::TextDiff::from_lines(current, generated)
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{path} (checked in)"),
+                &format!("{path} (generated)"),
+            )
+            .to_string()
+    })
 }

@@ -27,6 +27,14 @@ enum Command {
     },
     /// Build and run the benchmarks in release mode and write BENCHMARKS.md.
     Bench,
+    /// Render the `vast` man pages (vast.1 and one per subcommand) from the
+    /// CLI's clap definition into vast-cli/man/.
+    Man {
+        /// Render in memory only; print a diff and fail if a checked-in page
+        /// is stale.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +64,21 @@ fn main() -> ExitCode {
         Command::Bench => xtask::bench::run(&root).map(|()| {
             eprintln!("wrote BENCHMARKS.md");
             true
+        }),
+        Command::Man { check: false } => xtask::man::write(&root).map(|written| {
+            eprintln!("wrote {}", written.join(", "));
+            true
+        }),
+        Command::Man { check: true } => xtask::man::check(&root).map(|diffs| {
+            for diff in &diffs {
+                print!("{diff}");
+            }
+            if diffs.is_empty() {
+                eprintln!("man pages are up to date");
+            } else {
+                eprintln!("man pages are stale: run `cargo xtask man` and commit");
+            }
+            diffs.is_empty()
         }),
     };
     match result {
