@@ -6,7 +6,8 @@ use hyper::{Request, Response, body::Incoming, service::service_fn};
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use vast_mock::spec::{Operation, spec};
+use vast_mock::Operation;
+use vast_mock::spec::spec;
 
 /// The running server.
 #[derive(Debug)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
 use vast_api_ext::{Client, RetryConfig, VirtualClock};
-use vast_mock::{Fault, MockServer, Operation as MockOp, When};
+use vast_mock::{Fault, MockServer, Operation, When};
 
 // ---------------------------------------------------------------------------
 // The matrix
@@ -236,7 +236,7 @@ struct Prepared {
 /// 1 s `Retry-After`s pass at once); attempts time out in real time, after
 /// [`SLOW_ROW_TIMEOUT`] in the slow-headers and slow-body rows and after 10 s
 /// elsewhere, so a loaded machine cannot turn a first attempt into a timeout.
-async fn prepare(inject: Inject, op: MockOp) -> Prepared {
+async fn prepare(inject: Inject, op: Operation) -> Prepared {
     let mut builder = MockServer::builder();
     if inject == Inject::NoSuchInstance {
         builder = builder.known_instances([KNOWN]);
@@ -273,7 +273,7 @@ async fn prepare(inject: Inject, op: MockOp) -> Prepared {
     }
 }
 
-async fn run_cell(cell: Prepared, op: MockOp) -> Observed {
+async fn run_cell(cell: Prepared, op: Operation) -> Observed {
     let result = call(&cell.client, op, cell.instance, 1).await;
     let (attempts, end, code) = match &result {
         Ok(n) => (*n, End::Ok, None),
@@ -336,11 +336,11 @@ async fn matrix() {
                 got.attempts, got.requests
             ));
         }
-        if *op == MockOp::CloudCopy && got.applied > 1 {
+        if *op == Operation::CloudCopy && got.applied > 1 {
             problems.push("cloud copy applied twice".to_owned());
         }
         if row.inject == Inject::NoSuchInstance
-            && *op != MockOp::CloudCopy
+            && *op != Operation::CloudCopy
             && got.code.as_deref() != Some("no_such_instance")
         {
             problems.push(format!("code {:?}, expected no_such_instance", got.code));
@@ -398,7 +398,7 @@ fn matrix_mirrors_the_retry_table() {
 async fn pacing() {
     let interval = Duration::from_millis(200);
     let mock = MockServer::builder()
-        .min_interval(MockOp::CloudCopy, interval)
+        .min_interval(Operation::CloudCopy, interval)
         .rate_limit_retry_after(false)
         .start()
         .await
@@ -412,7 +412,7 @@ async fn pacing() {
     let mut calls = JoinSet::new();
     for i in 0..20 {
         let client = client.clone();
-        calls.spawn(async move { call(&client, MockOp::CloudCopy, KNOWN, i).await });
+        calls.spawn(async move { call(&client, Operation::CloudCopy, KNOWN, i).await });
     }
     let mut ok = 0;
     while let Some(joined) = calls.join_next().await {
@@ -422,8 +422,8 @@ async fn pacing() {
         }
     }
     let took = started.elapsed();
-    let received = mock.request_count(MockOp::CloudCopy);
-    let applied = mock.applied_count(MockOp::CloudCopy);
+    let received = mock.request_count(Operation::CloudCopy);
+    let applied = mock.applied_count(Operation::CloudCopy);
     let throttled = received - applied; // no faults: every unapplied request was a 429
     println!("pacing: {ok} ok, {received} requests, {throttled} × 429, {took:?}");
     assert_eq!((ok, applied), (20, 20));
@@ -448,7 +448,7 @@ async fn pacing() {
 async fn quota() {
     const CALLS: u64 = 1_000;
     let mock = MockServer::builder()
-        .fault(MockOp::CloudCopy, When::Always, Fault::status(503))
+        .fault(Operation::CloudCopy, When::Always, Fault::status(503))
         .max_recorded(0)
         .start()
         .await
@@ -465,7 +465,7 @@ async fn quota() {
     let mut calls = JoinSet::new();
     for i in 0..CALLS {
         let client = client.clone();
-        calls.spawn(async move { call(&client, MockOp::CloudCopy, KNOWN, i).await });
+        calls.spawn(async move { call(&client, Operation::CloudCopy, KNOWN, i).await });
     }
     let mut attempts = 0u64;
     while let Some(joined) = calls.join_next().await {
@@ -475,7 +475,7 @@ async fn quota() {
         assert_eq!(end_of(&error), End::Api(503), "{error}");
         attempts += u64::from(error.attempts());
     }
-    let received = mock.request_count(MockOp::CloudCopy);
+    let received = mock.request_count(Operation::CloudCopy);
     println!(
         "quota: {received} requests for {CALLS} calls; quota left {}",
         client.retry_quota_left()
@@ -487,5 +487,5 @@ async fn quota() {
     );
     assert!(received >= CALLS);
     assert_eq!(client.retry_quota_left(), 0);
-    assert_eq!(mock.applied_count(MockOp::CloudCopy), 0);
+    assert_eq!(mock.applied_count(Operation::CloudCopy), 0);
 }

@@ -17,7 +17,7 @@ use support::raw::{Raw, raw_call, raw_client};
 use support::{KEY, KNOWN, OPS, call, client};
 use tests::hostile::{Answer, End, HostileServer, Served};
 use vast_api_ext::{Client, Error, RetryConfig, VirtualClock};
-use vast_mock::Operation as MockOp;
+use vast_mock::Operation;
 
 /// The cap (1 MiB, the default).
 const CAP: u64 = vast_api::DEFAULT_MAX_BODY_BYTES;
@@ -61,8 +61,8 @@ async fn closed_early(server: &mut HostileServer, what: &str) -> Served {
 async fn each_client(
     answer: Answer,
     timeout: Duration,
-    ext: impl Fn(MockOp, &Error),
-    raw: impl Fn(MockOp, &Raw, &vast_api::Observation),
+    ext: impl Fn(Operation, &Error),
+    raw: impl Fn(Operation, &Raw, &vast_api::Observation),
 ) -> Vec<Served> {
     let mut server = HostileServer::start(vec![answer], BOUND).await.unwrap();
     let client = client(&server.uri(), RetryConfig::disabled(), timeout, PATIENT);
@@ -280,7 +280,7 @@ async fn a_200_over_the_cap_is_never_repeated_for_cloud_copy() {
             let client = retrying(&server.uri(), &clock, opt_in);
             let result = call(&client, op, KNOWN, 1).await;
             closed_early(&mut server, &format!("{op:?}")).await;
-            if op == MockOp::CloudCopy && !opt_in {
+            if op == Operation::CloudCopy && !opt_in {
                 let error = result.unwrap_err();
                 assert_eq!(too_large(&error).0, 200);
                 assert_eq!(error.attempts(), 1);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use support::{ATTEMPT_TIMEOUT, End, KNOWN, MOCK_DELAY, OPS, call, client, end_of};
 use tokio::task::JoinSet;
 use vast_api_ext::{Error, RetryConfig};
-use vast_mock::{Fault, MockServer, Operation as MockOp, When};
+use vast_mock::{Fault, MockServer, Operation, When};
 
 /// splitmix64: a fixed, seeded hash of the request number.
 fn mix(n: u64) -> u64 {
@@ -99,8 +99,8 @@ async fn soak() {
     let (mut cc_ok, mut cc_maybe) = (0u64, 0u64);
     let started = Instant::now();
     for round in 0..CALLS / ROUND {
-        let cc_before = mock.request_count(MockOp::CloudCopy);
-        let cc_applied_before = mock.applied_count(MockOp::CloudCopy);
+        let cc_before = mock.request_count(Operation::CloudCopy);
+        let cc_applied_before = mock.applied_count(Operation::CloudCopy);
         let (mut round_ok, mut round_maybe) = (0u64, 0u64);
         let mut calls = JoinSet::new();
         for i in round * ROUND..(round + 1) * ROUND {
@@ -136,9 +136,9 @@ async fn soak() {
         let applied: Vec<_> = mock
             .applied()
             .into_iter()
-            .filter(|a| a.operation == MockOp::CloudCopy && a.nth > cc_before)
+            .filter(|a| a.operation == Operation::CloudCopy && a.nth > cc_before)
             .collect();
-        let applied_count = mock.applied_count(MockOp::CloudCopy) - cc_applied_before;
+        let applied_count = mock.applied_count(Operation::CloudCopy) - cc_applied_before;
         assert_eq!(
             applied.len() as u64,
             applied_count,
@@ -183,7 +183,7 @@ async fn soak() {
     );
 }
 
-type Joined = Result<(MockOp, Result<u32, Error>, Duration), tokio::task::JoinError>;
+type Joined = Result<(Operation, Result<u32, Error>, Duration), tokio::task::JoinError>;
 
 fn tally(
     joined: Joined,
@@ -199,7 +199,7 @@ fn tally(
         Err(e) => end_of(e),
     };
     *ends.entry(end).or_default() += 1;
-    if op == MockOp::CloudCopy {
+    if op == Operation::CloudCopy {
         match end {
             End::Ok => *cc_ok += 1,
             End::Transport | End::Timeout | End::Decode => *cc_maybe += 1,

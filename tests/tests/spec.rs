@@ -3,9 +3,11 @@
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use vast_api::types;
+use vast_api::{Operation, types};
 
 const UPSTREAM: [&str; 3] = ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"];
+/// The vendor extension the merge adds to each operation (from the table).
+const INSTANCE_FIELDS: &str = "x-vast-instance-fields";
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -137,6 +139,19 @@ fn every_operation_keeps_its_text_fields_security_and_request_schema() {
         for (path, method, up) in operations(&doc) {
             let here = format!("{name}: {method} {path}");
             let ours = &spec["paths"][&path][&method];
+            // The merge adds exactly two keys (the operationId, where upstream
+            // has none, and the table's instance fields); every other key is
+            // upstream's.
+            let keys = |op: &Value| {
+                op.as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+            };
+            let mut expected = keys(&up);
+            expected.extend(["operationId".to_owned(), INSTANCE_FIELDS.to_owned()]);
+            assert_eq!(keys(ours), expected, "{here}: keys");
             for key in ["tags", "summary", "description", "security"] {
                 assert_eq!(ours.get(key), up.get(key), "{here}: {key}");
             }
@@ -152,6 +167,37 @@ fn every_operation_keeps_its_text_fields_security_and_request_schema() {
             assert_eq!(ours_schema, up_schema, "{here}: request schema");
         }
     }
+}
+
+#[test]
+fn every_operation_carries_the_instance_fields_of_the_table() {
+    let spec = merged();
+    let mut seen = BTreeSet::new();
+    for (path, method, ours) in operations(&spec) {
+        let id = ours["operationId"].as_str().unwrap();
+        let op = Operation::from_operation_id(id)
+            .unwrap_or_else(|| panic!("{id} is not in the operation table"));
+        assert_eq!(
+            (op.method(), op.path()),
+            (method.to_uppercase().as_str(), path.as_str())
+        );
+        let fields = op.facts().instance_fields;
+        assert!(
+            !fields.is_empty(),
+            "{id}: every operation names an instance"
+        );
+        assert_eq!(ours[INSTANCE_FIELDS], json!(fields), "{id}");
+        // Each is a field of the upstream request body.
+        let request = resolve(
+            &spec,
+            &ours["requestBody"]["content"]["application/json"]["schema"],
+        );
+        for field in fields {
+            assert!(request["properties"].get(field).is_some(), "{id}: {field}");
+        }
+        seen.insert(op);
+    }
+    assert_eq!(seen, Operation::ALL.into_iter().collect());
 }
 
 #[test]

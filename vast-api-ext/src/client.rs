@@ -2,7 +2,7 @@
 //! attempt, wrapped in the retry loop, the deadline and a tracing span.
 
 use crate::retry::{Failure, RetryConfig, Shared, classify, later, parse_retry_after, too_large};
-use crate::{ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation};
+use crate::{Answer, ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation, Request};
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
 use std::time::Duration;
@@ -123,15 +123,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn copy(&self, src: &Location, dst: &Location) -> Result<Outcome, Error> {
-        // A `Location` never holds instance 0; checked again at the send path.
-        crate::location::check_instance(src.instance())?;
-        crate::location::check_instance(dst.instance())?;
-        let body = types::CopyRequest {
-            src_id: Some(src.instance().to_string()),
-            dst_id: Some(dst.instance().to_string()),
-            src_path: src.path().to_owned(),
-            dst_path: dst.path().to_owned(),
-        };
+        let body = crate::request::copy_body(src, dst)?;
         let op = Operation::Copy;
         let (answer, attempts) = self
             .call(op, || self.inner.raw.copy(&body), api_error)
@@ -180,13 +172,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
-        let dst = crate::location::check_instance(dst)?;
-        let dst_id = i64::try_from(dst.get()).map_err(|_| {
-            Error::invalid(format!(
-                "the instance id {dst} is too large for cancel sync"
-            ))
-        })?;
-        let body = types::CancelSyncRequest { dst_id };
+        let body = crate::request::cancel_sync_body(dst)?;
         let op = Operation::CancelSync;
         let (answer, attempts) = self
             .call(op, || self.inner.raw.cancel_sync(&body), api_error)
@@ -195,6 +181,27 @@ impl Client {
             message: answer.msg,
             attempts,
         })
+    }
+
+    /// Makes the call a [`Request`] describes, with the typed method of its
+    /// operation (same body, retries and errors); useful when the call is
+    /// chosen at run time, or shown first with [`Request::body`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// use vast_api_ext::{InstanceId, Request};
+    /// let request = Request::CancelSync(InstanceId(6003036));
+    /// eprintln!("{} {} {}", request.operation().method(), request.operation().path(), request.body()?);
+    /// let answer = client.send(&request).await?;
+    /// println!("{}", answer.message().unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(&self, request: &Request) -> Result<Answer, Error> {
+        match request {
+            Request::Copy { src, dst } => self.copy(src, dst).await.map(Answer::Copy),
+            Request::CloudCopy(c) => self.cloud_copy(c).await.map(Answer::CloudCopy),
+            Request::CancelSync(dst) => self.cancel_sync(*dst).await.map(Answer::CancelSync),
+        }
     }
 
     fn now(&self) -> std::time::SystemTime {

@@ -1,58 +1,7 @@
-//! `Error`: the one error type of this crate, and `Operation`.
+//! `Error`: the one error type of this crate.
 
+use crate::Operation;
 use std::time::Duration;
-
-/// Which endpoint a call went to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `PUT /api/v0/commands/copy_direct/` (idempotent).
-    Copy,
-    /// `POST /api/v0/commands/rclone/` (not idempotent: it starts a transfer).
-    CloudCopy,
-    /// `DELETE /api/v0/commands/rclone/` (idempotent).
-    CancelSync,
-}
-
-impl Operation {
-    /// The name used in messages and tracing: `copy`, `cloud copy`, `cancel sync`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Copy => "copy",
-            Self::CloudCopy => "cloud copy",
-            Self::CancelSync => "cancel sync",
-        }
-    }
-
-    /// The HTTP method.
-    pub const fn method(self) -> &'static str {
-        match self {
-            Self::Copy => "PUT",
-            Self::CloudCopy => "POST",
-            Self::CancelSync => "DELETE",
-        }
-    }
-
-    /// Whether repeating the request has the same effect as sending it once
-    /// (RFC 9110 §9.2.2: PUT and DELETE are, POST is not).
-    pub const fn is_idempotent(self) -> bool {
-        !matches!(self, Self::CloudCopy)
-    }
-
-    pub(crate) const fn index(self) -> usize {
-        match self {
-            Self::Copy => 0,
-            Self::CloudCopy => 1,
-            Self::CancelSync => 2,
-        }
-    }
-}
-
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The part of the configuration an [`Error::Config`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

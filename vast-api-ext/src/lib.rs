@@ -38,27 +38,47 @@
 //! [`ClientBuilder::max_body_bytes`], 1 MiB by default, is never read past
 //! that limit). Which failures are retried is the table in [`retry`].
 //!
+//! A call can also be a value: a [`Request`] names its [`Operation`] and the
+//! exact JSON [`body`](Request::body) it sends (to show it before sending, as
+//! `vast --explain` does), and [`Client::send`] makes it.
+//!
+//! # Without an async runtime
+//!
+//! With the `blocking` feature (off by default), [`blocking::Client`] offers
+//! the same methods, arguments, errors and retries for synchronous programs
+//! (build scripts, small tools): it runs the async client on a runtime of its
+//! own. Build it with the same builder: `blocking::Client::builder()` …
+//! [`.build_blocking()`](ClientBuilder::build_blocking).
+//!
 //! The API key is only ever sent in the `Authorization` header: never in a
 //! URL or body, never logged, and redacted in every `Debug`/`Display`.
 #![warn(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod cloud_copy;
 mod config;
 mod error;
 mod ids;
 mod location;
+mod request;
 pub mod retry;
 mod secret;
 
 pub use client::{Client, CloudCopyOutcome, Outcome};
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{Error, Operation, Setting};
+pub use error::{Error, Setting};
 pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
+pub use request::{Answer, Request};
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
 pub use secret::ApiKey;
+/// Which operation a call, an error or a span is about: the one
+/// [`vast_api::Operation`], generated from the operation table (`Display`
+/// writes its human name, `cloud copy`).
+pub use vast_api::Operation;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

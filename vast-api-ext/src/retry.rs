@@ -425,7 +425,8 @@ pub(crate) fn too_large(status: u16) -> Failure {
 #[derive(Debug)]
 pub(crate) struct Shared {
     quota: Mutex<u32>,
-    pacers: [Pacer; 3],
+    /// One pacer per operation, at [`Operation::index`].
+    pacers: [Pacer; Operation::COUNT],
 }
 
 #[derive(Debug)]
@@ -495,7 +496,7 @@ impl Shared {
         };
         Self {
             quota: Mutex::new(config.quota.map_or(0, |q| q.capacity)),
-            pacers: [pacer(), pacer(), pacer()],
+            pacers: std::array::from_fn(|_| pacer()),
         }
     }
 

@@ -46,13 +46,26 @@ pub struct Cli {
     pub url: Option<String>,
 
     /// Print the server's JSON answer, or a JSON error object, on stdout
-    #[arg(long, global = true, help_heading = "Global options")]
+    /// (the official CLI's --raw)
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        visible_alias = "raw",
+        overrides_with = "json"
+    )]
     pub json: bool,
 
-    /// Attempts per request, the first included (default 3)
+    /// Attempts per request, the first included (1-20, default 3); the
+    /// official CLI's --retry N, which also means N attempts in all
     #[arg(long, global = true, help_heading = "Global options", value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=20))]
+          visible_alias = "retry", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: Option<u32>,
+
+    /// Print the request (method, URL, JSON body) on stderr before sending
+    /// it; never the key or the Authorization header
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub explain: bool,
 
     /// Timeout of one attempt, in seconds (default 120; fractions allowed)
     #[arg(long, global = true, help_heading = "Global options", value_name = "SECS", value_parser = parse_secs)]
@@ -102,6 +115,21 @@ pub enum Command {
     /// Cancel commands
     #[command(subcommand)]
     Cancel(CancelCommand),
+    /// Print a shell completion script on stdout
+    #[command(
+        after_help = "Examples:\n  vast completions bash > ~/.local/share/bash-completion/completions/vast\n  \
+                      vast completions zsh > ~/.zfunc/_vast     # with fpath+=~/.zfunc before compinit\n  \
+                      vast completions fish > ~/.config/fish/completions/vast.fish"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// `vast completions` operand.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `vast copy` operands: `SRC DST`, or `SRC_ID DST_ID SRC_PATH DST_PATH`.
@@ -117,8 +145,8 @@ pub struct CopyArgs {
 pub enum CloudCommand {
     /// Copy between an instance and a cloud connection (S3, Drive…) with rclone
     #[command(
-        override_usage = "vast cloud copy [OPTIONS] --connection ID --transfer DIRECTION --instance ID --src PATH [--dst PATH]\n       \
-                          vast cloud copy [OPTIONS] --connection ID --transfer DIRECTION INSTANCE_ID SRC [DST]",
+        override_usage = "vast cloud copy [OPTIONS] --connection ID [--transfer DIRECTION] --instance ID --src PATH [--dst PATH]\n       \
+                          vast cloud copy [OPTIONS] --connection ID [--transfer DIRECTION] INSTANCE_ID SRC [DST]",
         after_help = "Example:\n  vast cloud copy --instance 6003036 --connection 1004 --transfer \"Instance To Cloud\" \\\n      --src /workspace/results --dst bucket/results --size-only"
     )]
     Copy(CloudCopyArgs),
@@ -149,7 +177,7 @@ pub struct CloudCopyArgs {
     #[arg(long, value_name = "ID", required = true)]
     pub connection: String,
     /// "Instance To Cloud" or "Cloud To Instance" (any case)
-    #[arg(long, value_name = "DIRECTION", required = true)]
+    #[arg(long, value_name = "DIRECTION", default_value = "Instance To Cloud")]
     pub transfer: String,
     /// The source path
     #[arg(long, value_name = "PATH")]

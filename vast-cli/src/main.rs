@@ -1,10 +1,10 @@
 //! `vast`: the command-line tool for Vast.ai copy, cloud copy and cancel sync.
 //!
 //! `main` only wires the steps: parse (clap) → check the input and build the
-//! request (`request`) → build the client and make the call (`run`) → map the
-//! outcome or error to output and an exit status (`output`).
+//! request (`request`) → build the client, show the request if asked
+//! (`--explain`) and make the call (`run`) → map the outcome or error to
+//! output and an exit status (`output`). `vast completions` only prints.
 
-mod cli;
 mod output;
 mod request;
 mod run;
@@ -13,21 +13,43 @@ use clap::Parser;
 use output::Rendered;
 use std::io::Write;
 use std::process::ExitCode;
+/// The command line's definition lives in the library (for `cargo xtask man`).
+use vast_cli::cli;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    if let cli::Command::Completions(args) = &cli.command {
+        return completions(args.shell);
+    }
     init_tracing(cli.verbose);
     let rendered = match request::build(&cli.command) {
         Err(e) => output::failure(&e, cli.json),
-        Ok(request) => match run::client(&cli).and_then(|c| run::execute(&c, &request)) {
+        Ok(request) => match run::client(&cli).and_then(|client| {
+            if cli.explain {
+                let text = run::explain(&client, &request)?;
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
+            run::execute(&client, &request)
+        }) {
             Ok(answer) => output::success(&request, &answer, cli.json),
             Err(e) => output::failure(&e, cli.json),
         },
     };
     emit(&rendered)
+}
+
+/// `vast completions SHELL`: the script for `vast` as clap defines it.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut cli::Cli::command(), "vast", &mut out);
+    match out.flush() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(output::EXIT_UNAVAILABLE),
+    }
 }
 
 /// clap's own handling (help and version exit 0, usage errors exit 2), except
@@ -40,7 +62,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let json = std::env::args_os()
         .skip(1)
         .take_while(|a| a != "--")
-        .any(|a| a == "--json");
+        .any(|a| a == "--json" || a == "--raw");
     if is_display || !json {
         e.exit()
     }

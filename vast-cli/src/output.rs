@@ -3,7 +3,7 @@
 
 use crate::request::Request;
 use serde_json::{Map, Value, json};
-use vast_api_ext::{CloudCopyOutcome, Error, Outcome, Setting};
+use vast_api_ext::{Error, Setting};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -38,20 +38,11 @@ pub struct Answer {
     pub result_url: Option<String>,
 }
 
-impl From<Outcome> for Answer {
-    fn from(o: Outcome) -> Self {
+impl From<vast_api_ext::Answer> for Answer {
+    fn from(answer: vast_api_ext::Answer) -> Self {
         Self {
-            message: o.message,
-            result_url: None,
-        }
-    }
-}
-
-impl From<CloudCopyOutcome> for Answer {
-    fn from(o: CloudCopyOutcome) -> Self {
-        Self {
-            message: o.message,
-            result_url: o.result_url,
+            message: answer.message().map(str::to_owned),
+            result_url: answer.result_url().map(str::to_owned),
         }
     }
 }
@@ -79,6 +70,7 @@ pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendere
                 c.connection()
             ),
             Request::CancelSync(id) => format!("cancel sync requested for instance {id}"),
+            other => format!("{} sent", other.operation()),
         };
         let mut line = match message.map(str::trim).filter(|m| !m.is_empty()) {
             Some(m) => format!("{what}: {}", one_line(m)),

@@ -4,21 +4,9 @@
 use crate::cli::{CancelCommand, CancelSyncArgs, CloudCommand, CloudCopyArgs, Command, CopyArgs};
 use vast_api_ext::{CloudCopy, ConnectionId, Error, InstanceId, Location, Transfer};
 
-/// One call to make, with its inputs already checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
-    /// `PUT /api/v0/commands/copy_direct/`.
-    Copy {
-        /// Where from.
-        src: Location,
-        /// Where to.
-        dst: Location,
-    },
-    /// `POST /api/v0/commands/rclone/`.
-    CloudCopy(CloudCopy),
-    /// `DELETE /api/v0/commands/rclone/`.
-    CancelSync(InstanceId),
-}
+/// One call to make, with its inputs already checked: the library's
+/// [`vast_api_ext::Request`], which also reports the body `--explain` shows.
+pub use vast_api_ext::Request;
 
 /// Checks the command's operands and builds the request. Every error is
 /// [`Error::InvalidInput`] (exit status 2).
@@ -27,6 +15,7 @@ pub fn build(command: &Command) -> Result<Request, Error> {
         Command::Copy(args) => copy(args),
         Command::Cloud(CloudCommand::Copy(args)) => cloud_copy(args),
         Command::Cancel(CancelCommand::Sync(args)) => cancel_sync(args),
+        Command::Completions(_) => Err(invalid("`vast completions` sends no request")),
     }
 }
 
@@ -369,7 +358,27 @@ mod tests {
             vec!["vast", "copy", "1", "2", "3", "4", "5"],
             vec!["vast", "cancel", "sync"],
             vec!["vast", "cancel", "sync", "1", "--dst_id", "1"],
-            vec!["vast", "cloud", "copy", "1", "/a", "--connection", "2"],
+            // --transfer has a default now; --connection has none.
+            vec![
+                "vast",
+                "cloud",
+                "copy",
+                "1",
+                "/a",
+                "--transfer",
+                "Instance To Cloud",
+            ],
+            vec!["vast", "--retry", "0", "cancel", "sync", "1"],
+            vec![
+                "vast",
+                "--retry",
+                "2",
+                "--max-attempts",
+                "2",
+                "cancel",
+                "sync",
+                "1",
+            ],
             vec![
                 "vast",
                 "cloud",
@@ -403,6 +412,57 @@ mod tests {
                 Err(e) => assert_eq!(e.exit_code(), 2, "{bad:?}"),
             }
         }
+    }
+
+    #[test]
+    fn cloud_copy_transfer_defaults_to_instance_to_cloud_as_in_the_official_cli() {
+        assert_eq!(
+            ok(&[
+                "cloud",
+                "copy",
+                "--instance",
+                "5",
+                "--connection",
+                "1004",
+                "--src",
+                "/w"
+            ]),
+            Request::CloudCopy(
+                CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud)
+                    .src("/w")
+                    .dst("/workspace")
+            )
+        );
+    }
+
+    #[test]
+    fn the_official_global_switches_are_accepted() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("vast").chain(args.iter().copied()))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+        };
+        // --raw is --json, before or after the subcommand, repeatable.
+        for args in [
+            &["--raw", "cancel", "sync", "1"][..],
+            &["cancel", "sync", "1", "--raw"],
+            &["--json", "--raw", "cancel", "sync", "1"],
+        ] {
+            assert!(parse(args).json, "{args:?}");
+        }
+        assert!(!parse(&["cancel", "sync", "1"]).json);
+        // --retry N is --max-attempts N: N attempts in all.
+        assert_eq!(
+            parse(&["--retry", "2", "cancel", "sync", "7"]).max_attempts,
+            Some(2)
+        );
+        assert_eq!(
+            parse(&["cancel", "sync", "7", "--retry", "1"]).max_attempts,
+            Some(1)
+        );
+        assert_eq!(parse(&["cancel", "sync", "7"]).max_attempts, None);
+        let explain = parse(&["--explain", "cancel", "sync", "7"]);
+        assert!(explain.explain && !explain.json);
+        assert!(parse(&["cancel", "sync", "7", "--explain"]).explain);
     }
 
     #[test]

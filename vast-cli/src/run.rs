@@ -1,12 +1,16 @@
-//! Building the client from the global options and making the one call.
+//! Building the client from the global options, showing the request
+//! (`--explain`) and making the one call.
 
 use crate::cli::Cli;
 use crate::output::Answer;
 use crate::request::Request;
-use vast_api_ext::{Client, Error, RetryConfig, Setting};
+use vast_api_ext::blocking::Client;
+use vast_api_ext::{Error, RetryConfig};
 
 /// The client the global options describe. No network I/O: this reads the
-/// key (option, environment, key files) and checks the URL.
+/// key (option, environment, key files), checks the URL and starts the
+/// client's current-thread runtime. `--max-attempts` and its alias `--retry`
+/// are one option: N attempts in all.
 pub fn client(cli: &Cli) -> Result<Client, Error> {
     let mut builder =
         Client::builder().user_agent_suffix(concat!("vast-cli/", env!("CARGO_PKG_VERSION")));
@@ -22,29 +26,81 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     if let Some(n) = cli.max_attempts {
         builder = builder.retry(RetryConfig::standard().with_max_attempts(n));
     }
-    builder.build()
+    builder.build_blocking()
 }
 
-/// Makes the call on a single-threaded runtime started here (and only here).
+/// What `--explain` prints on stderr before the request is sent: the method
+/// and URL, and the JSON body exactly as the library sends it
+/// ([`Request::body`]). The key is not part of either (it travels only in
+/// the `Authorization` header, which is not shown), and the base URL never
+/// holds credentials (the library refuses such a URL).
+pub fn explain(client: &Client, request: &Request) -> Result<String, Error> {
+    let operation = request.operation();
+    let body = request.body()?;
+    Ok(format!(
+        "vast: explain: {} {}{}\nvast: explain: body: {body}",
+        operation.method(),
+        client.base_url(),
+        operation.path()
+    ))
+}
+
+/// Makes the call, waiting for its answer on the client's runtime.
 pub fn execute(client: &Client, request: &Request) -> Result<Answer, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Config {
-            setting: Setting::HttpClient,
-            message: format!("cannot start the I/O runtime: {e}"),
-        })?;
-    let operation = match request {
-        Request::Copy { .. } => "copy",
-        Request::CloudCopy(_) => "cloud copy",
-        Request::CancelSync(_) => "cancel sync",
-    };
-    tracing::info!(operation, base_url = client.base_url(), "sending");
-    runtime.block_on(async {
-        match request {
-            Request::Copy { src, dst } => client.copy(src, dst).await.map(Answer::from),
-            Request::CloudCopy(c) => client.cloud_copy(c).await.map(Answer::from),
-            Request::CancelSync(id) => client.cancel_sync(*id).await.map(Answer::from),
-        }
-    })
+    tracing::info!(
+        operation = request.operation().name(),
+        base_url = client.base_url(),
+        "sending"
+    );
+    client.send(request).map(Answer::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vast_api_ext::{CloudCopy, InstanceId, Transfer};
+
+    fn client() -> Client {
+        Client::builder()
+            .api_key("explain-test-key-0123456789")
+            .base_url("http://127.0.0.1:9/base")
+            .build_blocking()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn explain_shows_method_url_and_body_and_never_the_key() {
+        let text = explain(&client(), &Request::CancelSync(InstanceId(7)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            text,
+            "vast: explain: DELETE http://127.0.0.1:9/base/api/v0/commands/rclone/\n\
+             vast: explain: body: {\"dst_id\":7}"
+        );
+        let cloud =
+            Request::CloudCopy(CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud).src("/w"));
+        let text = explain(&client(), &cloud).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            text.starts_with(
+                "vast: explain: POST http://127.0.0.1:9/base/api/v0/commands/rclone/\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"transfer\":\"Instance To Cloud\""),
+            "{text}"
+        );
+        assert!(
+            !text.contains("explain-test-key") && !text.contains("api_key"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn explain_of_a_request_the_library_would_refuse_is_that_error() {
+        let error = explain(&client(), &Request::CancelSync(InstanceId(0)))
+            .err()
+            .unwrap_or_else(|| panic!("instance 0 was explained"));
+        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    }
 }

@@ -20,7 +20,16 @@ const CANCEL_MSG: &str =
 /// `HOME` and `XDG_CONFIG_HOME` pointing at an empty directory, so only what
 /// the test passes counts.
 async fn vast(args: &[&str]) -> Output {
+    vast_env(&[], args).await
+}
+
+/// [`vast`] with these environment variables set (after the clean-up).
+async fn vast_env(env: &[(&str, &str)], args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         Command::cargo_bin("vast")
@@ -30,6 +39,7 @@ async fn vast(args: &[&str]) -> Output {
             .env_remove("RUST_LOG")
             .env("HOME", home.path())
             .env("XDG_CONFIG_HOME", home.path())
+            .envs(env)
             .args(&args)
             .output()
             .unwrap_or_else(|e| panic!("running vast: {e}"))
@@ -660,7 +670,13 @@ async fn hostile_answers_exit_4_and_the_connection_is_closed() {
 
 #[tokio::test]
 async fn max_attempts_lets_a_429_with_retry_after_0_be_retried() {
-    for (attempts, exit, requests) in [("1", 4, 1), ("2", 0, 2)] {
+    // `--retry N`, the official spelling, means the same: N attempts in all.
+    for (option, attempts, exit, requests) in [
+        ("--max-attempts", "1", 4, 1),
+        ("--max-attempts", "2", 0, 2),
+        ("--retry", "1", 4, 1),
+        ("--retry", "2", 0, 2),
+    ] {
         let m = MockServer::builder()
             .api_key(KEY)
             .fault(
@@ -677,14 +693,14 @@ async fn max_attempts_lets_a_429_with_retry_after_0_be_retried() {
             &uri,
             "--api-key",
             KEY,
-            "--max-attempts",
+            option,
             attempts,
             "copy",
             "1:/a",
             "2:/b",
         ])
         .await;
-        assert_eq!(code(&o), exit, "--max-attempts {attempts}: {}", stderr(&o));
+        assert_eq!(code(&o), exit, "{option} {attempts}: {}", stderr(&o));
         assert_eq!(m.requests().len(), requests);
     }
 }
@@ -724,7 +740,8 @@ async fn bad_input_exits_2_and_sends_nothing() {
             ],
             "invalid_input",
         ),
-        (&["cloud", "copy", "1", "/a", "--connection", "2"], "usage"),
+        // --transfer defaults to "Instance To Cloud"; --connection is required.
+        (&["cloud", "copy", "1", "/a"], "usage"),
         (&["cancel", "sync", "abc"], "invalid_input"),
         (&["cloud"], "usage"),
         (&["cancel"], "usage"),
@@ -827,4 +844,370 @@ async fn help_documents_the_exit_statuses_and_version_prints_the_version() {
         (code(&o), stdout(&o)),
         (0, format!("vast {}\n", env!("CARGO_PKG_VERSION")))
     );
+}
+
+// ---- drop-in for the official CLI (issue 13) ----
+
+/// What `vast` does with an official invocation.
+enum Expect {
+    /// Exit 0 after sending this operation with this JSON body.
+    Sent(Operation, Value),
+    /// Refused before any request, exit 2: outside these endpoints, on
+    /// purpose (the README's migration table says why).
+    Refused,
+}
+
+/// The official invocations of `copy`, `cloud copy` and `cancel sync`: the
+/// seeds' usage lines (placeholders filled in), the official CLI's help
+/// examples, and issue 13's; `vastai` replaced by `vast`, nothing else.
+fn official() -> Vec<(&'static str, Expect)> {
+    use Expect::{Refused, Sent};
+    let copy = |src: &str, dst: &str, src_path: &str, dst_path: &str| {
+        Sent(
+            Operation::Copy,
+            json!({"src_id": src, "dst_id": dst, "src_path": src_path, "dst_path": dst_path}),
+        )
+    };
+    let cloud = |instance: &str, connection: &str, transfer: &str, src: &str, dst: &str| {
+        Sent(
+            Operation::CloudCopy,
+            json!({"instance_id": instance, "selected": connection, "transfer": transfer,
+                   "src": src, "dst": dst}),
+        )
+    };
+    let cancel = |dst: u64| Sent(Operation::CancelSync, json!({"dst_id": dst}));
+    vec![
+        // Seeds (docs' "CLI Usage" lines).
+        (
+            "vast copy 6003036 7001234 /workspace/data /workspace/",
+            copy("6003036", "7001234", "/workspace/data", "/workspace/"),
+        ),
+        (
+            "vast cloud copy 6003036 /workspace/results bucket/results --connection 1004",
+            cloud(
+                "6003036",
+                "1004",
+                "Instance To Cloud",
+                "/workspace/results",
+                "bucket/results",
+            ),
+        ),
+        ("vast cancel sync --dst_id 6003036", cancel(6003036)),
+        // `vastai copy --help` examples: instance to instance runs; local,
+        // cloud and volume locations are outside the copy endpoint.
+        (
+            "vast copy 6003036:/workspace/ 6003038:/workspace/",
+            copy("6003036", "6003038", "/workspace/", "/workspace/"),
+        ),
+        ("vast copy C.11824:/data/test local:data/test", Refused),
+        ("vast copy local:data/test C.11824:/data/test", Refused),
+        (
+            "vast copy drive:/folder/file.txt C.6003036:/workspace/",
+            Refused,
+        ),
+        ("vast copy s3.101:/data/ C.6003036:/workspace/", Refused),
+        (
+            "vast copy hf.101:/my-bucket/data/ C.6003036:/workspace/",
+            Refused,
+        ),
+        ("vast copy V.1234:/file C.5678:/workspace/", Refused),
+        ("vast copy V.1234:/file s3.101:/workspace/", Refused),
+        // `vastai cloud copy --help` examples.
+        (
+            r#"vast cloud copy --src /folder --dst /workspace --instance 6003036 --connection 1001 --transfer "Instance To Cloud""#,
+            cloud(
+                "6003036",
+                "1001",
+                "Instance To Cloud",
+                "/folder",
+                "/workspace",
+            ),
+        ),
+        (
+            r#"vast cloud copy --src my-bucket/data --dst /workspace --instance 6003036 --connection 1004 --transfer "Cloud To Instance""#,
+            cloud(
+                "6003036",
+                "1004",
+                "Cloud To Instance",
+                "my-bucket/data",
+                "/workspace",
+            ),
+        ),
+        // `vastai cancel sync --help` example.
+        ("vast cancel sync 12371", cancel(12371)),
+        // Issue 13: the default transfer, and the official global switches
+        // (which the official CLI takes before or after the command).
+        (
+            "vast cloud copy --src /folder --instance 6003036 --connection 1001",
+            cloud(
+                "6003036",
+                "1001",
+                "Instance To Cloud",
+                "/folder",
+                "/workspace",
+            ),
+        ),
+        (
+            "vast cloud copy --instance 5 --connection 1004 --src /w",
+            cloud("5", "1004", "Instance To Cloud", "/w", "/workspace"),
+        ),
+        ("vast --retry 2 cancel sync 7", cancel(7)),
+        ("vast --explain cancel sync 7", cancel(7)),
+        ("vast cancel sync 12371 --raw", cancel(12371)),
+        (
+            "vast --raw copy 6003036:/workspace/ 6003038:/workspace/",
+            copy("6003036", "6003038", "/workspace/", "/workspace/"),
+        ),
+    ]
+}
+
+/// Splits a command line the way a shell would for these lines: on spaces,
+/// with double quotes grouping words.
+fn words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '"' => (quoted, any) = (!quoted, true),
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => (word, any) = (word + &c.to_string(), true),
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn official_lines_split_as_a_shell_would() {
+    assert_eq!(
+        words(r#"vast cloud copy --transfer "Cloud To Instance" --src /a"#),
+        [
+            "vast",
+            "cloud",
+            "copy",
+            "--transfer",
+            "Cloud To Instance",
+            "--src",
+            "/a"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn every_official_invocation_runs_unchanged_or_is_refused_before_any_request() {
+    let mut sent = 0;
+    for (line, expect) in official() {
+        let m = mock().await;
+        let uri = m.uri();
+        let words = words(line);
+        assert_eq!(words[0], "vast", "{line}");
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        // Key and URL come from the environment, as the official CLI reads them.
+        let o = vast_env(&[("VAST_API_KEY", KEY), ("VAST_URL", &uri)], &args).await;
+        let raw = args.contains(&"--raw");
+        match expect {
+            Expect::Sent(op, expected) => {
+                assert_eq!(code(&o), 0, "{line}: {} {}", stdout(&o), stderr(&o));
+                let (method, mut body, auth) = only_applied(&m, op);
+                assert_eq!(method, op.method(), "{line}");
+                // A cloud copy without flags sends no `flags` (or an empty list).
+                let flags = body.as_object_mut().and_then(|b| b.remove("flags"));
+                assert!(
+                    flags.is_none() || flags == Some(json!([])),
+                    "{line}: {flags:?}"
+                );
+                assert_eq!(body, expected, "{line}");
+                assert_eq!(auth, format!("Bearer {KEY}"));
+                if raw {
+                    assert_eq!(json_stdout(&o)["success"], true, "{line}");
+                } else {
+                    assert_eq!(stdout(&o).lines().count(), 1, "{line}: {}", stdout(&o));
+                }
+                if !args.contains(&"--explain") {
+                    assert_eq!(stderr(&o), "", "{line}");
+                }
+                sent += 1;
+            }
+            Expect::Refused => {
+                assert_eq!(code(&o), 2, "{line}: {} {}", stdout(&o), stderr(&o));
+                assert!(stderr(&o).starts_with("vast: "), "{line}: {}", stderr(&o));
+                assert_eq!(stdout(&o), "", "{line}");
+                no_request(&m);
+            }
+        }
+    }
+    assert_eq!(sent, 13);
+}
+
+#[tokio::test]
+async fn explain_prints_method_url_and_the_body_sent_on_stderr_never_the_key() {
+    let cases: [&[&str]; 3] = [
+        &["--explain", "cancel", "sync", "7"],
+        &["--explain", "copy", "C.1:/a", "2:/b/"],
+        &[
+            "cloud",
+            "copy",
+            "--instance",
+            "5",
+            "--connection",
+            "1004",
+            "--src",
+            "/w",
+            "--explain",
+            "--size-only",
+        ],
+    ];
+    for args in cases {
+        for json_mode in [false, true] {
+            let m = mock().await;
+            let mut all = args.to_vec();
+            if json_mode {
+                all.push("--json");
+            }
+            let o = vast_at(&m, &all).await;
+            assert_eq!(code(&o), 0, "{all:?}: {}", stderr(&o));
+            let op = m.requests()[0]
+                .operation
+                .unwrap_or_else(|| panic!("{all:?}: unknown operation"));
+            let (_, body, _) = only_applied(&m, op);
+            let err = stderr(&o);
+            let lines: Vec<&str> = err.lines().collect();
+            assert_eq!(
+                lines.first().copied(),
+                Some(format!("vast: explain: {} {}{}", op.method(), m.uri(), op.path()).as_str()),
+                "{err}"
+            );
+            let shown = lines
+                .get(1)
+                .and_then(|l| l.strip_prefix("vast: explain: body: "))
+                .unwrap_or_else(|| panic!("no body line: {err}"));
+            let shown: Value = serde_json::from_str(shown).unwrap_or_else(|e| panic!("{e}: {err}"));
+            assert_eq!(shown, body, "{all:?}: the body shown is not the body sent");
+            assert_eq!(lines.len(), 2, "{err}");
+            let out = stdout(&o);
+            if json_mode {
+                assert_eq!(json_stdout(&o)["success"], true);
+            } else {
+                assert_eq!(out.lines().count(), 1, "{out}");
+            }
+            for text in [&out, &err] {
+                assert!(!text.contains(KEY), "the key leaked: {text}");
+                let lower = text.to_ascii_lowercase();
+                assert!(
+                    !lower.contains("authorization") && !lower.contains("bearer"),
+                    "{text}"
+                );
+            }
+        }
+    }
+    // The acceptance line: the path and the body's dst_id.
+    let m = mock().await;
+    let o = vast_at(&m, &["--explain", "cancel", "sync", "7"]).await;
+    let err = stderr(&o);
+    assert!(
+        err.contains("/api/v0/commands/rclone/") && err.contains(r#""dst_id":7"#),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn explain_shows_nothing_when_the_input_is_refused() {
+    let m = mock().await;
+    let o = vast_at(&m, &["--explain", "cancel", "sync", "0"]).await;
+    assert_eq!(code(&o), 2);
+    assert!(!stderr(&o).contains("explain"), "{}", stderr(&o));
+    no_request(&m);
+}
+
+#[tokio::test]
+async fn retry_and_max_attempts_together_are_a_usage_error() {
+    let m = mock().await;
+    for json_mode in [false, true] {
+        let mut args = vec!["--retry", "2", "--max-attempts", "2", "cancel", "sync", "7"];
+        if json_mode {
+            args.push("--raw");
+        }
+        let o = vast_env(&[("VAST_API_KEY", KEY), ("VAST_URL", &m.uri())], &args).await;
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        if json_mode {
+            assert_eq!(json_stdout(&o)["error"]["kind"], "usage");
+        }
+    }
+    no_request(&m);
+}
+
+#[tokio::test]
+async fn help_shows_the_official_defaults_and_switches() {
+    let o = vast(&["cloud", "copy", "--help"]).await;
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains(r#"[default: "Instance To Cloud"]"#),
+        "{}",
+        stdout(&o)
+    );
+    let o = vast(&["--help"]).await;
+    let help = stdout(&o);
+    for needle in ["--raw", "--retry", "--explain", "completions"] {
+        assert!(help.contains(needle), "no {needle} in\n{help}");
+    }
+}
+
+#[tokio::test]
+async fn each_completion_script_names_every_command_and_the_official_switches() {
+    // How each shell's script names a command path (`cloud copy`).
+    type Form = fn(&[&str]) -> String;
+    let forms: [(&str, Form); 5] = [
+        ("bash", |path| {
+            format!("vast__subcmd__{})", path.join("__subcmd__"))
+        }),
+        ("zsh", |path| {
+            format!("_vast__subcmd__{}_commands", path.join("__subcmd__"))
+        }),
+        ("fish", |path| match path {
+            [one] => format!("__fish_vast_using_subcommand {one}\""),
+            [first, second] => format!(
+                "__fish_vast_using_subcommand {first}; and __fish_seen_subcommand_from {second}\""
+            ),
+            _ => unreachable!(),
+        }),
+        ("powershell", |path| format!("'vast;{}'", path.join(";"))),
+        ("elvish", |path| format!("&'vast;{}'=", path.join(";"))),
+    ];
+    let commands: [&[&str]; 4] = [
+        &["copy"],
+        &["cloud", "copy"],
+        &["cancel", "sync"],
+        &["completions"],
+    ];
+    for (shell, form) in forms {
+        let o = vast(&["completions", shell]).await;
+        assert_eq!(code(&o), 0, "{shell}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{shell}");
+        let script = stdout(&o);
+        for path in commands {
+            let needle = form(path);
+            assert!(
+                script.contains(&needle),
+                "{shell}: no `{needle}` for {path:?}"
+            );
+        }
+        for option in [
+            "explain",
+            "retry",
+            "raw",
+            "max-attempts",
+            "transfer",
+            "dst_id",
+        ] {
+            assert!(script.contains(option), "{shell}: no {option}");
+        }
+    }
+    let o = vast(&["completions", "tcsh"]).await;
+    assert_eq!(code(&o), 2);
 }

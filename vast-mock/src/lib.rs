@@ -7,6 +7,13 @@
 //! request and every applied operation, and plays scripted [`Fault`]s.
 //! The `vast-mock` binary serves the same mock for tools in any language.
 //!
+//! It never reads a request without bound: a body over
+//! [`MockServerBuilder::max_body_bytes`] (default 1 MiB) is answered `413`
+//! and a header section over [`MockServerBuilder::max_header_bytes`]
+//! (default 64 KiB) `431`, in the spec's error shape, and the connection is
+//! closed. Every link it hands out is one it serves: cloud copy's
+//! `result_url` leads to the applied operation's record, under `/mock/`.
+//!
 //! Use it from a downstream crate's tests (`vast-mock` as a dev-dependency):
 //!
 //! ```
@@ -37,5 +44,14 @@ pub mod spec;
 struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
-pub use server::{Applied, Instances, MockServer, MockServerBuilder, RecordedRequest};
-pub use spec::{Operation, Violation};
+pub use server::{
+    Applied, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Instances, MockServer,
+    MockServerBuilder, RecordedRequest,
+};
+pub use spec::Violation;
+/// Which operation a request, a fault or a recording is about: the one
+/// [`vast_api::Operation`], generated from the operation table, the same
+/// type `vast-api-ext` re-exports. The mock names an operation in its
+/// messages by [`Operation::operation_id`] (`cloudCopy`); `Display` is the
+/// human name (`cloud copy`).
+pub use vast_api::Operation;

@@ -26,6 +26,14 @@ struct Args {
     /// many milliseconds (per API key), as Vast does. Default: no limit.
     #[arg(long)]
     min_interval_ms: Option<u64>,
+    /// Answer 413 to a request whose body is larger than this many bytes,
+    /// without reading the rest, and close the connection.
+    #[arg(long, default_value_t = vast_mock::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: u64,
+    /// Answer 431 to a request whose header section (request line and
+    /// headers) is larger than this many bytes, and close the connection.
+    #[arg(long, default_value_t = vast_mock::DEFAULT_MAX_HEADER_BYTES)]
+    max_header_bytes: usize,
 }
 
 #[tokio::main]
@@ -35,8 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // printed: a SIGTERM sent as soon as the line is read must find them in
     // place (else the default action kills the process instead of exit 0).
     let shutdown = Shutdown::install()?;
-    // The binary never reads its recordings: keep none, so memory stays flat.
-    let mut builder = MockServer::builder().addr(args.addr).max_recorded(0);
+    // The binary never reads its recordings: keep none, so memory stays flat
+    // (and, with no record to serve, cloud copy's answer carries no result link).
+    let mut builder = MockServer::builder()
+        .addr(args.addr)
+        .max_recorded(0)
+        .max_body_bytes(args.max_body_bytes)
+        .max_header_bytes(args.max_header_bytes);
     if let Some(ids) = args.instances {
         builder = builder.known_instances(ids);
     }

@@ -1,12 +1,13 @@
 //! The mock server: accept loop, request pipeline, recordings and scripted faults.
 
+use crate::Operation;
 use crate::body::MockBody;
 use crate::fault::{Fault, FaultBody, When};
-use crate::spec::{self, Operation, Violation};
-use bytes::Bytes;
+use crate::spec::{self, Violation};
+use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::body::{Body, Incoming};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -19,6 +20,18 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
+
+/// The default cap on a request body: 1 MiB (every valid request is far
+/// smaller). See [`MockServerBuilder::max_body_bytes`].
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 1 << 20;
+
+/// The default cap on a request's header section: 64 KiB. See
+/// [`MockServerBuilder::max_header_bytes`].
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 << 10;
+
+/// Where the mock serves the results it links to (mock-only paths: the spec
+/// has no path under `/mock/`, which a test checks).
+const RESULTS_PREFIX: &str = "/mock/results/";
 
 /// Which instance ids the mock knows. A request naming another id gets the
 /// spec's "no such instance" answer and is not applied.
@@ -66,8 +79,13 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// The headers, names lower case, in arrival order.
     pub headers: Vec<(String, String)>,
-    /// The raw body.
+    /// The raw body; when [`body_truncated`](Self::body_truncated), only its
+    /// first bytes (at most the cap).
     pub body: Bytes,
+    /// The body was over the cap
+    /// ([`MockServerBuilder::max_body_bytes`]): the request was answered
+    /// `413`, not applied, and the rest of its body was never read.
+    pub body_truncated: bool,
     /// When the request's body had been read.
     pub received_at: SystemTime,
     /// The operation its method and path name, if any.
@@ -129,8 +147,35 @@ struct State {
     no_retry_after: bool,
 }
 
+/// The caps on what the mock reads of a request (fixed when it starts).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    body: u64,
+    header: usize,
+}
+
+impl Limits {
+    /// hyper's own read buffer (`max_buf_size`), which also bounds the header
+    /// section hyper accepts before it answers `431` by itself: twice the
+    /// mock's header cap, so that a section a little over the cap reaches
+    /// the mock (which answers with a JSON body), and at least hyper's minimum.
+    fn hyper_buffer(self) -> usize {
+        self.header.saturating_mul(2).max(8192)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body: DEFAULT_MAX_BODY_BYTES,
+            header: DEFAULT_MAX_HEADER_BYTES,
+        }
+    }
+}
+
 struct Shared {
     uri: String,
+    limits: Limits,
     state: Mutex<State>,
 }
 
@@ -146,6 +191,7 @@ impl Shared {
 #[derive(Debug)]
 pub struct MockServerBuilder {
     addr: SocketAddr,
+    limits: Limits,
     state: State,
 }
 
@@ -222,6 +268,36 @@ impl MockServerBuilder {
         self
     }
 
+    /// The largest request body the mock reads, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`], 1 MiB). A request whose `Content-Length`
+    /// is over it is answered at once, its body unread; a chunked body is cut
+    /// as soon as it passes it. The answer is `413 {success:false,
+    /// error:"payload_too_large", msg}` (`msg` names the limit) with
+    /// `Connection: close`, and the connection is closed after it. The
+    /// request is recorded with the part of its body that was read (at most
+    /// the cap; [`RecordedRequest::body_truncated`]) and counted, never
+    /// applied; no scripted fault is played for it.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.limits.body = bytes;
+        self
+    }
+
+    /// The largest header section (request line and headers, as
+    /// `Name: value` lines) the mock accepts, in bytes (default
+    /// [`DEFAULT_MAX_HEADER_BYTES`], 64 KiB). A larger one is answered `431
+    /// {success:false, error:"request_header_fields_too_large", msg}` with
+    /// `Connection: close`, recorded like a `413`.
+    ///
+    /// hyper parses the header section before the mock sees it, in a buffer
+    /// set to twice this value (at least 8 KiB): a section that does not fit
+    /// there, or that has more than 100 header fields, is answered by hyper
+    /// itself with a bare `431` (no body), and the connection is closed;
+    /// such a request is not recorded.
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.limits.header = bytes;
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     /// The server is ready when this returns: the port is bound.
     pub async fn start(self) -> io::Result<MockServer> {
@@ -232,6 +308,7 @@ impl MockServerBuilder {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             uri: format!("http://{addr}"),
+            limits: self.limits,
             state: Mutex::new(self.state),
         });
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
@@ -273,6 +350,7 @@ impl MockServer {
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            limits: Limits::default(),
             state: State::default(),
         }
     }
@@ -403,11 +481,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let drop_now = Arc::new(Notify::new());
     let signal = Arc::clone(&drop_now);
+    let buffer = shared.limits.hyper_buffer();
     let service = hyper::service::service_fn(move |request| {
         handle(request, Arc::clone(&shared), Arc::clone(&signal))
     });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(buffer)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = connection => {
             if let Err(e) = result {
@@ -431,9 +511,24 @@ async fn handle(
     drop_signal: Arc<Notify>,
 ) -> Result<Response<MockBody>, Infallible> {
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return drop_connection(&drop_signal).await,
+    let limits = shared.limits;
+    // The caps come first, as a transport's would: nothing else is looked at
+    // in a request that breaks one (it is still recorded and counted).
+    let (body, over_cap) = if header_section_len(&parts) > limits.header {
+        let limit = limits.header;
+        (
+            Bytes::new(),
+            Some(Violation::HeaderSectionTooLarge { limit }),
+        )
+    } else {
+        match read_capped(body, limits.body).await {
+            Ok(Capped::Whole(body)) => (body, None),
+            Ok(Capped::Cut(prefix)) => {
+                let limit = limits.body;
+                (prefix, Some(Violation::PayloadTooLarge { limit }))
+            }
+            Err(_) => return drop_connection(&drop_signal).await,
+        }
     };
     let method = parts.method.as_str().to_ascii_uppercase();
     let path = parts.uri.path().to_owned();
@@ -481,6 +576,7 @@ async fn handle(
                 })
                 .collect(),
             body: body.clone(),
+            body_truncated: matches!(over_cap, Some(Violation::PayloadTooLarge { .. })),
             received_at: SystemTime::now(),
             operation: op,
             nth,
@@ -490,6 +586,17 @@ async fn handle(
         (nth, fault)
     };
 
+    if let Some(violation) = over_cap {
+        let mut response = violation_response(routed.ok(), &violation);
+        // hyper closes the connection after this answer; it reads no more of the request.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return Ok(response);
+    }
+    if let Some(response) = result_response(&shared, &method, &path) {
+        return Ok(response);
+    }
     let op = match routed {
         Ok(op) => op,
         Err(violation) => return Ok(violation_response(None, &violation)),
@@ -531,7 +638,7 @@ async fn handle(
         return Ok(json_response(200, &json!({ "success": false, "msg": msg })));
     }
 
-    {
+    let kept = {
         let mut state = shared.state();
         *state.applied_counts.entry(op).or_insert(0) += 1;
         let applied = Applied {
@@ -542,8 +649,12 @@ async fn handle(
         };
         let max = state.max_recorded;
         push_bounded(&mut state.applied, applied, max);
-    }
-    let answer = success_body(op, &shared.uri, nth);
+        max != Some(0)
+    };
+    // A link is given only to a record the mock keeps, which it then serves.
+    let link = (kept && spec::spec().gives_result_link(op))
+        .then(|| format!("{}{}", shared.uri, result_path(op, nth)));
+    let answer = success_body(op, link);
 
     match fault {
         Some(Fault::DropAfterApply) => drop_connection(&drop_signal).await,
@@ -563,6 +674,113 @@ async fn handle(
         )),
         _ => Ok(json_response(200, &answer)),
     }
+}
+
+/// A request body read up to the cap.
+enum Capped {
+    /// All of it (at most the cap).
+    Whole(Bytes),
+    /// It was over the cap: the first bytes read (at most the cap); the rest was not read.
+    Cut(Bytes),
+}
+
+/// Reads `body` up to `cap` bytes. A declared length over the cap is refused
+/// before anything is read; otherwise reading stops at the first frame that
+/// passes the cap (hyper's frames are at most its read buffer), so at most
+/// `cap` plus one frame is ever held. (`http_body_util::Limited` would drop
+/// the frame that crosses the cap; the request log keeps what was read.)
+async fn read_capped(mut body: Incoming, cap: u64) -> Result<Capped, hyper::Error> {
+    if body.size_hint().lower() > cap {
+        return Ok(Capped::Cut(Bytes::new()));
+    }
+    let mut read = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue; // trailers
+        };
+        let room = usize::try_from(cap)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(read.len());
+        if data.len() > room {
+            read.extend_from_slice(&data[..room]);
+            return Ok(Capped::Cut(read.freeze()));
+        }
+        read.extend_from_slice(&data);
+    }
+    Ok(Capped::Whole(read.freeze()))
+}
+
+/// The size of a request's header section as the mock counts it: the request
+/// line and one `Name: value` line per header, with their CRLFs (optional
+/// whitespace around values is not kept by the parser, so not counted).
+fn header_section_len(parts: &hyper::http::request::Parts) -> usize {
+    const CRLF: usize = 2;
+    // `METHOD SP target SP HTTP/1.1 CRLF`
+    let target = parts.uri.to_string().len();
+    let request_line = parts.method.as_str().len() + 1 + target + 1 + "HTTP/1.1".len() + CRLF;
+    let fields: usize = parts
+        .headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + ": ".len() + value.len() + CRLF)
+        .sum();
+    request_line + fields + CRLF
+}
+
+/// The mock-only path of the result of the `nth` request of `op`:
+/// `/mock/results/<operationId in kebab case>-<nth>.txt` (cloud copy's
+/// first: `/mock/results/cloud-copy-1.txt`).
+fn result_path(op: Operation, nth: u64) -> String {
+    format!("{RESULTS_PREFIX}{}-{nth}.txt", kebab(op.operation_id()))
+}
+
+/// `cloudCopy` → `cloud-copy`.
+fn kebab(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    for c in id.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Serves a result link ([`result_path`]): `GET` answers `200` with the
+/// applied operation's record as JSON (`operation`, `nth`, `applied_at`,
+/// `body`), `404` when the mock does not know it (never applied, or no longer
+/// recorded). `None` for any other path or method.
+fn result_response(shared: &Shared, method: &str, path: &str) -> Option<Response<MockBody>> {
+    if method != "GET" || !path.starts_with(RESULTS_PREFIX) {
+        return None;
+    }
+    let record = shared
+        .state()
+        .applied
+        .iter()
+        .find(|a| result_path(a.operation, a.nth) == path)
+        .map(|a| {
+            json!({
+                "operation": a.operation.operation_id(),
+                "nth": a.nth,
+                "applied_at": httpdate::fmt_http_date(a.applied_at),
+                "body": a.body,
+            })
+        });
+    Some(match record {
+        Some(record) => json_response(200, &record),
+        None => json_response(
+            404,
+            &json!({
+                "success": false,
+                "error": "not_found",
+                "msg": format!("No such result: {path} (never applied, or no longer recorded)."),
+            }),
+        ),
+    })
 }
 
 /// The first half of `text`'s bytes: cut the bytes, not the `str`, so a
@@ -620,21 +838,17 @@ fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<Mo
 
 fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Response<MockBody>> {
     let state = shared.state();
-    let unknown: Option<(&str, String)> = match op {
-        Operation::Copy => ["src_id", "dst_id"].into_iter().find_map(|field| {
-            let id = body.get(field)?.as_str()?;
-            (!state.instances.knows_str(id)).then(|| (field, id.to_owned()))
-        }),
-        Operation::CloudCopy => body
-            .get("instance_id")
-            .and_then(Value::as_str)
-            .filter(|id| !state.instances.knows_str(id))
-            .map(|id| ("instance_id", id.to_owned())),
-        Operation::CancelSync => body
-            .get("dst_id")
-            .filter(|id| !state.instances.knows_json(id))
-            .map(|id| ("dst_id", id.to_string())),
-    };
+    // The table's instance fields, in order; string ids (copy, cloud copy)
+    // and integer ids (cancel sync) alike; a field that is absent or null
+    // names no instance.
+    let unknown = op.facts().instance_fields.iter().find_map(|&field| {
+        let (known, id) = match body.get(field)? {
+            Value::String(id) => (state.instances.knows_str(id), id.clone()),
+            id @ Value::Number(_) => (state.instances.knows_json(id), id.to_string()),
+            _ => return None,
+        };
+        (!known).then_some((field, id))
+    });
     let (field, id) = unknown?;
     let msg = format!("No such instance: {id} ({field}).");
     Some(match op {
@@ -647,20 +861,24 @@ fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Resp
     })
 }
 
-/// The 200 body for an applied operation: the spec's example, or for cloud
-/// copy (whose 200 has none) a synthesized one with a `result_url`.
-fn success_body(op: Operation, uri: &str, nth: u64) -> Value {
+/// The 200 body for an applied operation: the spec's example, or, for an
+/// operation whose 200 has none (cloud copy), a synthesized one, with `link`
+/// in [`spec::RESULT_LINK_FIELD`] when given.
+fn success_body(op: Operation, link: Option<String>) -> Value {
     if let Some(example) = spec::spec().example(op, 200) {
         return example.clone();
     }
-    match op {
+    let mut body = match op {
         Operation::CloudCopy => json!({
             "success": true,
             "msg": "Sending cloud copy command to instance; check the instance's status bar for progress.",
-            "result_url": format!("{uri}/mock/results/cloud-copy-{nth}.txt"),
         }),
-        _ => json!({ "success": true, "msg": format!("{op} accepted.") }),
+        _ => json!({ "success": true, "msg": format!("{} accepted.", op.operation_id()) }),
+    };
+    if let (Some(link), Some(fields)) = (link, body.as_object_mut()) {
+        fields.insert(spec::RESULT_LINK_FIELD.into(), Value::String(link));
     }
+    body
 }
 
 fn violation_response(op: Option<Operation>, violation: &Violation) -> Response<MockBody> {

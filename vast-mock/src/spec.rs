@@ -25,61 +25,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
-
-/// One operation of the API, as named by the spec's `operationId`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// `PUT /api/v0/commands/copy_direct/` (`copy`).
-    Copy,
-    /// `POST /api/v0/commands/rclone/` (`cloudCopy`).
-    CloudCopy,
-    /// `DELETE /api/v0/commands/rclone/` (`cancelSync`).
-    CancelSync,
-}
-
-impl Operation {
-    /// Every operation, in spec order.
-    pub const ALL: [Operation; 3] = [Operation::Copy, Operation::CloudCopy, Operation::CancelSync];
-
-    /// The HTTP method, upper case.
-    pub fn method(self) -> &'static str {
-        match self {
-            Operation::Copy => "PUT",
-            Operation::CloudCopy => "POST",
-            Operation::CancelSync => "DELETE",
-        }
-    }
-
-    /// The path, trailing slash included.
-    pub fn path(self) -> &'static str {
-        match self {
-            Operation::Copy => "/api/v0/commands/copy_direct/",
-            Operation::CloudCopy | Operation::CancelSync => "/api/v0/commands/rclone/",
-        }
-    }
-
-    /// The spec's `operationId`.
-    pub fn operation_id(self) -> &'static str {
-        match self {
-            Operation::Copy => "copy",
-            Operation::CloudCopy => "cloudCopy",
-            Operation::CancelSync => "cancelSync",
-        }
-    }
-
-    /// The operation with this `operationId`, if any.
-    pub fn from_operation_id(id: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.operation_id() == id)
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.operation_id())
-    }
-}
+use vast_api::Operation;
 
 /// Why a request does not conform to the spec. [`Violation::status`] is the
 /// status the mock answers with, [`Violation::message`] the `msg` it sends.
@@ -127,6 +73,20 @@ pub enum Violation {
         /// What was wrong, in the validator's words.
         problem: String,
     },
+    /// The body is larger than the server's limit (413). Not a property of
+    /// the spec, which declares no size: the mock's own cap
+    /// ([`MockServerBuilder::max_body_bytes`](crate::MockServerBuilder::max_body_bytes)).
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The header section (request line and headers) is larger than the
+    /// server's limit (431); see
+    /// [`MockServerBuilder::max_header_bytes`](crate::MockServerBuilder::max_header_bytes).
+    HeaderSectionTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl Violation {
@@ -140,6 +100,8 @@ impl Violation {
             | Violation::MalformedBody { .. }
             | Violation::MissingField { .. }
             | Violation::InvalidField { .. } => 400,
+            Violation::PayloadTooLarge { .. } => 413,
+            Violation::HeaderSectionTooLarge { .. } => 431,
         }
     }
 
@@ -149,6 +111,8 @@ impl Violation {
             Violation::UnknownPath { .. } => "not_found",
             Violation::MethodNotAllowed { .. } => "method_not_allowed",
             Violation::Unauthorized { .. } => "unauthorized",
+            Violation::PayloadTooLarge { .. } => "payload_too_large",
+            Violation::HeaderSectionTooLarge { .. } => "request_header_fields_too_large",
             _ => "invalid_args",
         }
     }
@@ -196,11 +160,23 @@ impl fmt::Display for Violation {
                 write!(f, "Invalid request body: {problem}.")
             }
             Violation::InvalidField { field, problem } => write!(f, "Invalid {field}: {problem}."),
+            Violation::PayloadTooLarge { limit } => {
+                write!(f, "Request body is larger than the limit of {limit} bytes.")
+            }
+            Violation::HeaderSectionTooLarge { limit } => write!(
+                f,
+                "Request header section (request line and headers) is larger than the limit of {limit} bytes."
+            ),
         }
     }
 }
 
 impl std::error::Error for Violation {}
+
+/// The response property that links to an operation's result (cloud copy's
+/// `result_url`). The mock fills it, where the spec declares it and gives no
+/// example, with a link it serves itself; see [`Spec::gives_result_link`].
+pub const RESULT_LINK_FIELD: &str = "result_url";
 
 /// Why a response does not conform to the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +194,9 @@ impl fmt::Display for ResponseViolation {
         write!(
             f,
             "{} response {} does not conform: {}",
-            self.operation, self.status, self.problem
+            self.operation.operation_id(),
+            self.status,
+            self.problem
         )
     }
 }
@@ -422,7 +400,7 @@ impl Spec {
         }
         for op in Operation::ALL {
             if !requests.contains_key(&op) {
-                return Err(format!("{op} is not in the spec"));
+                return Err(format!("{} is not in the spec", op.operation_id()));
             }
         }
         Ok(Spec {
@@ -577,6 +555,19 @@ impl Spec {
     /// top-level `$ref` resolved (for generating bodies).
     pub fn response_schema(&self, op: Operation, status: u16) -> Option<&Value> {
         self.responses.get(&(op, status)).map(|(_, schema)| schema)
+    }
+
+    /// Whether a synthesized `200` of `op` carries a link to its result: the
+    /// spec gives no `200` example (an example is sent as it is) and the
+    /// `200` schema has a string property named [`RESULT_LINK_FIELD`].
+    pub fn gives_result_link(&self, op: Operation) -> bool {
+        if self.example(op, 200).is_some() {
+            return false;
+        }
+        self.response_schema(op, 200)
+            .and_then(|schema| schema.pointer(&format!("/properties/{RESULT_LINK_FIELD}")))
+            .map(|property| resolve(property, &self.document))
+            .is_some_and(|property| property.get("type") == Some(&Value::from("string")))
     }
 }
 

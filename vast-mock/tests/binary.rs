@@ -1,6 +1,8 @@
 //! The `vast-mock` binary: first stdout line is the address, it serves, SIGTERM ends it with code 0.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -43,6 +45,40 @@ fn sigterm_right_after_the_first_line_always_exits_cleanly() {
         let exit = wait_bounded(&mut child);
         assert_eq!(exit.code(), Some(0), "run {run}: {exit:?}");
     }
+}
+
+/// `--max-body-bytes` sets the body cap: a body over it is answered 413
+/// with a message naming it, one at it is served.
+#[test]
+fn max_body_bytes_flag_sets_the_cap() {
+    let (mut child, first) = spawn(&["--addr", "127.0.0.1:0", "--max-body-bytes", "18"]);
+    let addr: std::net::SocketAddr = first
+        .trim_end()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let exchange = |body: &str| {
+        let request = common::raw_request(vast_mock::Operation::CancelSync, &[], body);
+        runtime.block_on(common::exchange(addr, request.as_bytes()))
+    };
+    let at_cap = exchange(r#"{"dst_id":6003036}"#);
+    assert_eq!(at_cap.status, 200, "{}", at_cap.text);
+    let over = exchange(r#"{"dst_id": 6003036}"#);
+    assert_eq!(over.status, 413, "{}", over.text);
+    assert_eq!(over.json()["error"], "payload_too_large");
+    assert!(
+        over.json()["msg"].as_str().unwrap().contains("18 bytes"),
+        "{}",
+        over.text
+    );
+
+    sigterm(&child);
+    let exit = wait_bounded(&mut child);
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
 
 /// Starts the binary with `args` and returns it with its first stdout line.

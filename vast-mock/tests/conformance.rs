@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call_with, send};
+use common::{call_with, exchange, raw_request, send};
 use vast_mock::spec::{self, Violation};
 use vast_mock::{Fault, MockServer, Operation};
 
@@ -149,12 +149,20 @@ async fn unknown_path_is_404_json() {
 
 /// Every combination the mock answers without a `Status` fault: what it
 /// sends is either declared by the spec for that operation and status (and
-/// then matches the schema), or one of the statuses the spec cannot declare
-/// (401 for auth, 429 for the rate limit).
+/// then matches the schema), or one of the statuses the spec cannot declare,
+/// in the shared error shape `{success:false, error, msg}`: 401 for auth, and
+/// 413 and 431 for the mock's caps on the body and the header section (the
+/// spec states no size limit, so it cannot declare their answers). The
+/// others it cannot declare are tested on their own: 404 for an unknown path
+/// and 405 (above), 429 for the rate limit (`tests/faults.rs`).
 #[tokio::test]
 async fn every_answer_conforms_to_the_spec() {
+    const BODY_CAP: usize = 256;
+    const HEADER_CAP: usize = 4096;
     let mock = MockServer::builder()
         .known_instances([1])
+        .max_body_bytes(BODY_CAP as u64)
+        .max_header_bytes(HEADER_CAP)
         .start()
         .await
         .unwrap();
@@ -202,15 +210,31 @@ async fn every_answer_conforms_to_the_spec() {
         answers.push((*op, no_auth.await.unwrap()));
         mock.fault_next(*op, Fault::Rejected);
         answers.push((*op, call_with(&mock, *op, body).await.unwrap()));
+        let padded = format!("{body:<width$}", width = BODY_CAP + 1);
+        let too_long = raw_request(*op, &[], &padded);
+        answers.push((*op, exchange(mock.addr(), too_long.as_bytes()).await));
+        let filler = format!("x-filler: {}", "a".repeat(HEADER_CAP));
+        let too_many_headers = raw_request(*op, &[filler], body);
+        answers.push((
+            *op,
+            exchange(mock.addr(), too_many_headers.as_bytes()).await,
+        ));
     }
     let mut statuses = std::collections::BTreeSet::new();
     for (op, answer) in &answers {
         statuses.insert(answer.status);
         assert_eq!(answer.header("content-type"), Some("application/json"));
         let json = answer.json();
-        if answer.status == 401 {
+        let undeclared = match answer.status {
+            401 => Some("unauthorized"),
+            413 => Some("payload_too_large"),
+            431 => Some("request_header_fields_too_large"),
+            _ => None,
+        };
+        if let Some(code) = undeclared {
             assert_eq!(json["success"], false);
-            assert_eq!(json["error"], "unauthorized");
+            assert_eq!(json["error"], code);
+            assert!(json["msg"].is_string(), "{json}");
             continue;
         }
         if let Err(e) = spec::validate_response(*op, answer.status, &json) {
@@ -220,7 +244,7 @@ async fn every_answer_conforms_to_the_spec() {
     // The scenarios above really reached every declared status.
     assert_eq!(
         statuses.into_iter().collect::<Vec<_>>(),
-        [200, 400, 401, 404]
+        [200, 400, 401, 404, 413, 431]
     );
 }
 
@@ -237,4 +261,25 @@ fn response_validation_refuses_wrong_shapes() {
         )
         .is_ok()
     );
+}
+
+/// The mock's own paths (the result links it serves) live under `/mock/`,
+/// which no path of the spec uses, so they can never shadow an operation.
+#[test]
+fn the_spec_has_no_path_under_mock() {
+    let paths = spec::spec().document()["paths"].as_object().unwrap();
+    assert!(!paths.is_empty());
+    for path in paths.keys() {
+        assert!(!path.starts_with("/mock/"), "{path}");
+    }
+}
+
+/// Cloud copy's 200 has a string `result_url` and no example: the mock
+/// links it. Copy's and cancel sync's 200s declare no `result_url`.
+#[test]
+fn result_links_are_given_where_the_spec_declares_them_without_example() {
+    let spec = spec::spec();
+    assert!(spec.gives_result_link(Operation::CloudCopy));
+    assert!(!spec.gives_result_link(Operation::Copy));
+    assert!(!spec.gives_result_link(Operation::CancelSync));
 }

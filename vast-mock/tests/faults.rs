@@ -37,6 +37,51 @@ async fn cloud_copy_answer_is_synthesized_with_a_result_url() {
     );
 }
 
+/// The link a cloud copy hands out is served by the mock: the applied
+/// operation's record as JSON (no key needed, as for Vast's result links); a
+/// result it does not know is a JSON 404.
+#[tokio::test]
+async fn the_result_link_of_a_cloud_copy_is_served() {
+    let mock = MockServer::start().await.unwrap();
+    call(&mock, Operation::CloudCopy).await.unwrap();
+    let answer = call(&mock, Operation::CloudCopy).await.unwrap().json();
+    let link = answer["result_url"].as_str().unwrap();
+    let record = reqwest::get(link).await.unwrap();
+    assert_eq!(record.status(), 200);
+    assert_eq!(
+        record.headers()["content-type"],
+        "application/json",
+        "{link}"
+    );
+    let record: serde_json::Value = record.json().await.unwrap();
+    let applied = &mock.applied()[1];
+    assert_eq!(record["operation"], "cloudCopy");
+    assert_eq!(record["nth"], 2);
+    assert_eq!(record["body"], applied.body);
+    assert_eq!(
+        record["applied_at"],
+        httpdate::fmt_http_date(applied.applied_at)
+    );
+
+    let unknown = link.replace("-2.txt", "-3.txt");
+    let missing = reqwest::get(&unknown).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(missing["success"], false);
+    assert_eq!(missing["error"], "not_found");
+}
+
+/// A mock that keeps no records has nothing to serve, so it gives no link
+/// (the spec makes `result_url` optional).
+#[tokio::test]
+async fn a_mock_that_keeps_no_records_gives_no_result_link() {
+    let mock = MockServer::builder().max_recorded(0).start().await.unwrap();
+    let answer = call(&mock, Operation::CloudCopy).await.unwrap().json();
+    assert_eq!(answer["success"], true);
+    assert!(answer.get("result_url").is_none(), "{answer}");
+    assert_eq!(mock.applied_count(Operation::CloudCopy), 1);
+}
+
 #[tokio::test]
 async fn requests_are_recorded_with_method_path_headers_and_body() {
     let mock = MockServer::start().await.unwrap();

@@ -1,6 +1,8 @@
 //! Project automation behind `cargo xtask`: merges the vendor's OpenAPI documents
-//! into `openapi/vast.json`, generates `vast-api/src/generated.rs` from it with
-//! progenitor, and checks that both checked-in files are up to date.
+//! into `openapi/vast.json` following the operation table ([`operations`]),
+//! generates `vast-api/src/generated.rs` from it with progenitor and
+//! `vast-api/src/operations.rs` from the table, and checks that the three
+//! checked-in files are up to date.
 //!
 //! # Generator settings (pinned in [`codegen::settings`])
 //!
@@ -27,9 +29,22 @@
 //!   are in `vast-api-ext`.
 //! - Output is formatted with prettyplease, so it is stable without rustfmt or
 //!   a nightly toolchain, and opened by [`codegen::HEADER`].
+//!
+//! # The operation table
+//!
+//! [`operations::OPERATIONS`] is the one hand-written description of the
+//! API's operations (document, method, path, operationId, schema names,
+//! idempotency, instance fields). The merge follows it ([`spec`]) and
+//! [`codegen::operations`] writes it as `vast-api/src/operations.rs`: the
+//! workspace's one `Operation` enum and a const table of its facts, with no
+//! dependency, opened by [`codegen::OPERATIONS_HEADER`]. [`generate`] takes
+//! the upstream directory and the table as parameters, so a test can run it
+//! on a fixture with one more operation.
 
 pub mod bench;
 pub mod codegen;
+pub mod man;
+pub mod operations;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -43,10 +58,14 @@ pub struct Output {
     pub text: String,
 }
 
+/// The upstream documents' directory, relative to the repository root.
+pub const UPSTREAM_DIR: &str = "openapi/upstream";
 /// The merged spec's path, relative to the repository root.
 pub const SPEC_PATH: &str = "openapi/vast.json";
 /// The generated client's path, relative to the repository root.
 pub const GENERATED_PATH: &str = "vast-api/src/generated.rs";
+/// The generated operation table's path, relative to the repository root.
+pub const OPERATIONS_PATH: &str = "vast-api/src/operations.rs";
 
 /// The repository root (the parent of this crate's directory).
 pub fn root() -> PathBuf {
@@ -56,11 +75,14 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Produces both generated files from the upstream documents under `root`.
-pub fn render(root: &Path) -> Result<[Output; 2], String> {
-    let merged = spec::merge_dir(&root.join("openapi/upstream"))?;
+/// Produces the generated files from the upstream documents in `upstream`
+/// and an operation table: the merged spec, the client, the operation table
+/// as Rust (in that order, paths as in the repository).
+pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output; 3], String> {
+    let merged = spec::merge_dir(upstream, table)?;
     let spec_text = spec::render(&merged);
     let code = codegen::generate(&spec_text)?;
+    let operations = codegen::operations(table)?;
     Ok([
         Output {
             path: SPEC_PATH,
@@ -70,10 +92,20 @@ pub fn render(root: &Path) -> Result<[Output; 2], String> {
             path: GENERATED_PATH,
             text: code,
         },
+        Output {
+            path: OPERATIONS_PATH,
+            text: operations,
+        },
     ])
 }
 
-/// Writes both generated files under `root`.
+/// Produces the generated files of the repository at `root`: its upstream
+/// documents and [`operations::OPERATIONS`].
+pub fn render(root: &Path) -> Result<[Output; 3], String> {
+    generate(&root.join(UPSTREAM_DIR), operations::OPERATIONS)
+}
+
+/// Writes the generated files under `root`.
 pub fn write(root: &Path) -> Result<(), String> {
     for out in render(root)? {
         let path = root.join(out.path);
@@ -82,24 +114,29 @@ pub fn write(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Regenerates both files in memory and returns a unified diff for each
+/// Regenerates the files in memory and returns a unified diff for each
 /// checked-in file that differs (empty when everything is up to date).
 pub fn check(root: &Path) -> Result<Vec<String>, String> {
     let mut diffs = Vec::new();
     for out in render(root)? {
         let path = root.join(out.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current != out.text {
-            let diff = similar::TextDiff::from_lines(&current, &out.text)
-                .unified_diff()
-                .context_radius(3)
-                .header(
-                    &format!("{} (checked in)", out.path),
-                    &format!("{} (generated)", out.path),
-                )
-                .to_string();
-            diffs.push(diff);
-        }
+        diffs.extend(diff(out.path, &current, &out.text));
     }
     Ok(diffs)
+}
+
+/// A unified diff from the checked-in text of `path` to the generated one,
+/// or `None` when they are equal.
+pub fn diff(path: &str, current: &str, generated: &str) -> Option<String> {
+    (current != generated).then(|| {
+        similar::TextDiff::from_lines(current, generated)
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{path} (checked in)"),
+                &format!("{path} (generated)"),
+            )
+            .to_string()
+    })
 }

@@ -1,11 +1,12 @@
 //! Merges the vendor's per-endpoint OpenAPI 3.1 documents into one OpenAPI 3.0.3 spec.
 //!
-//! Every change made to the vendor's text is listed in [`FIXUPS`] and done by
-//! [`merge`]; nothing else is touched. The changes are exactly:
+//! Every change made to the vendor's text follows from the operation table
+//! ([`crate::operations::OPERATIONS`], or the table given to [`merge_dir`]) and
+//! is done by [`merge`]; nothing else is touched. The changes are exactly:
 //!
-//! 1. an `operationId` for every operation (see [`FIXUPS`] for the names and why);
+//! 1. an `operationId` for every operation (see the table for the names and why);
 //! 2. every request and response body schema moved to `components/schemas` under
-//!    the name given in [`FIXUPS`] and `$ref`ed from where it stood. When one
+//!    the name given in the table and `$ref`ed from where it stood. When one
 //!    name is given to several places (the shared `ApiError`), their schemas must
 //!    be equal once property `example`s are removed; the shared schema is stored
 //!    without them and each place keeps its example as a media-type `example`
@@ -13,86 +14,59 @@
 //! 3. `openapi: 3.1.0` becomes `3.0.3`, and a 3.1-only construct becomes its 3.0
 //!    form (`type: [T, "null"]` → `type: T, nullable: true`); any other 3.1-only
 //!    keyword stops the merge with an error rather than being dropped silently;
-//! 4. one `info` for the merged document: the three documents agree on
+//! 4. one `info` for the merged document: the documents agree on
 //!    `title`, `version` and `contact` (the merge fails otherwise) but word
 //!    `description` differently; the merged spec takes the `info` of
 //!    [`INFO_FROM`] as it is. The descriptions are prose about the whole API,
 //!    not about these endpoints, and nothing is generated from them but the
-//!    generated client's doc comment.
+//!    generated client's doc comment;
+//! 5. each operation gains the vendor extension [`INSTANCE_FIELDS`]
+//!    (`x-vast-instance-fields: [..]`): the table's list of request body
+//!    fields that name an instance (each must be a property of the request
+//!    schema), so that a mock that reads only the spec knows which field to
+//!    answer `no_such_instance` about. OpenAPI 3.0 allows `x-` keys on an
+//!    operation; generators and validators ignore them.
+//!
+//! The merge fails rather than guess: a table that [`operations::validate`]
+//! refuses, a file in the upstream directory that no entry names, an upstream
+//! operation without an entry, an entry whose operation is missing or sits in
+//! another document than the entry says, an upstream `operationId` other than
+//! the entry's, a response list that differs from the entry's, two schemas
+//! given one name that differ, an instance field the request schema lacks.
 
+use crate::operations::{self, Entry};
 use serde_json::{Map, Value, json};
 use std::path::Path;
-
-/// The upstream documents, in the order they are merged.
-pub const UPSTREAM: [&str; 3] = ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"];
 
 /// The upstream document whose `info` the merged spec takes (fix-up 4).
 pub const INFO_FROM: &str = "copy.yaml";
 
-/// The fix-ups for one operation.
-#[derive(Debug)]
-pub struct Fixup {
-    /// HTTP method, lower case as in OpenAPI.
-    pub method: &'static str,
-    /// Path, exactly as upstream (trailing slash included).
-    pub path: &'static str,
-    /// The `operationId` the operation is given (or must already have).
-    pub operation_id: &'static str,
-    /// The upstream `operationId`, if it had one.
-    pub upstream_operation_id: Option<&'static str>,
-    /// Name of the request body schema.
-    pub request: &'static str,
-    /// Name of each response's body schema, by status code.
-    pub responses: &'static [(&'static str, &'static str)],
-}
+/// The extension each merged operation carries: the table's instance fields
+/// (fix-up 5), so that a tool that reads only the spec knows them.
+pub const INSTANCE_FIELDS: &str = "x-vast-instance-fields";
 
-/// The one reviewed list of fix-ups.
-///
-/// operationIds follow the official CLI's commands (`vastai copy`, `vastai cloud
-/// copy`, `vastai cancel sync`), so progenitor's methods read `copy`,
-/// `cloud_copy` and `cancel_sync`, the same verbs the ext crate and the `vast`
-/// tool use. The one upstream id, `initiateRemoteRsync`, is renamed to `copy`
-/// for that consistency: nothing in the API's wire format depends on it.
-pub const FIXUPS: [Fixup; 3] = [
-    Fixup {
-        method: "put",
-        path: "/api/v0/commands/copy_direct/",
-        operation_id: "copy",
-        upstream_operation_id: Some("initiateRemoteRsync"),
-        request: "CopyRequest",
-        responses: &[
-            ("200", "CopyResponse"),
-            ("400", "ApiError"),
-            ("404", "ApiError"),
-        ],
-    },
-    Fixup {
-        method: "post",
-        path: "/api/v0/commands/rclone/",
-        operation_id: "cloudCopy",
-        upstream_operation_id: None,
-        request: "CloudCopyRequest",
-        // Upstream's 400 for cloud copy has no `error` field: it keeps its own schema.
-        responses: &[("200", "CloudCopyResponse"), ("400", "CloudCopyError")],
-    },
-    Fixup {
-        method: "delete",
-        path: "/api/v0/commands/rclone/",
-        operation_id: "cancelSync",
-        upstream_operation_id: None,
-        request: "CancelSyncRequest",
-        responses: &[
-            ("200", "CancelSyncResponse"),
-            ("400", "ApiError"),
-            ("404", "ApiError"),
-        ],
-    },
-];
-
-/// Reads the upstream documents from `dir` and merges them.
-pub fn merge_dir(dir: &Path) -> Result<Value, String> {
+/// Reads the upstream documents that `table` names from `dir` and merges
+/// them. A document in `dir` (`.yaml`, `.yml`, `.json`) that no entry names
+/// is an error: an operation must not be left out silently.
+pub fn merge_dir(dir: &Path, table: &[Entry]) -> Result<Value, String> {
+    operations::validate(table)?;
+    let names = operations::documents(table);
+    let listing = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    for file in listing {
+        let file = file.map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let name = file.file_name().to_string_lossy().into_owned();
+        let is_document = [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if is_document && !names.contains(&name.as_str()) {
+            return Err(format!(
+                "{}: no entry of the operation table names this document",
+                file.path().display()
+            ));
+        }
+    }
     let mut docs = Vec::new();
-    for name in UPSTREAM {
+    for name in names {
         let path = dir.join(name);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
@@ -100,11 +74,13 @@ pub fn merge_dir(dir: &Path) -> Result<Value, String> {
             serde_yaml::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?;
         docs.push((name, doc));
     }
-    merge(&docs)
+    merge(&docs, table)
 }
 
-/// Merges parsed upstream documents (name, document) into one OpenAPI 3.0.3 document.
-pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
+/// Merges parsed upstream documents (name, document) into one OpenAPI 3.0.3
+/// document, following `table`.
+pub fn merge(docs: &[(&str, Value)], table: &[Entry]) -> Result<Value, String> {
+    operations::validate(table)?;
     let (first_name, first) = docs.first().ok_or("no upstream documents")?;
     let info = &docs
         .iter()
@@ -112,6 +88,8 @@ pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
         .ok_or(format!("{INFO_FROM} is not among the upstream documents"))?
         .1["info"];
     let mut paths = Map::new();
+    // Which document each (path, method) came from.
+    let mut origin: Vec<(String, String, &str)> = Vec::new();
     for (name, doc) in docs {
         if doc["openapi"] != "3.1.0" {
             return Err(format!(
@@ -149,22 +127,38 @@ pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
                     return Err(format!("{name}: {method} {path} is defined twice"));
                 }
                 merged[method] = op.clone();
+                origin.push((path.clone(), method.clone(), name));
             }
         }
     }
 
     let mut schemas = Map::new();
-    for fixup in &FIXUPS {
+    for entry in table {
         let op = paths
-            .get_mut(fixup.path)
-            .and_then(|item| item.get_mut(fixup.method))
-            .ok_or(format!("no {} {} upstream", fixup.method, fixup.path))?;
-        apply(fixup, op, &mut schemas)?;
+            .get_mut(entry.path)
+            .and_then(|item| item.get_mut(entry.method))
+            .ok_or(format!("no {} {} upstream", entry.method, entry.path))?;
+        let found_in = origin
+            .iter()
+            .find(|(path, method, _)| path == entry.path && method == entry.method)
+            .map(|(_, _, name)| *name);
+        if found_in != Some(entry.document) {
+            return Err(format!(
+                "{} {} is in {}, the operation table says {}",
+                entry.method,
+                entry.path,
+                found_in.unwrap_or("no document"),
+                entry.document
+            ));
+        }
+        apply(entry, table, op, &mut schemas)?;
     }
     for (path, item) in &paths {
         for method in item.as_object().into_iter().flat_map(|m| m.keys()) {
-            if !FIXUPS.iter().any(|f| f.path == path && f.method == method) {
-                return Err(format!("{method} {path} has no fix-up entry"));
+            if !table.iter().any(|e| e.path == path && e.method == method) {
+                return Err(format!(
+                    "{method} {path} has no entry in the operation table"
+                ));
             }
         }
     }
@@ -187,38 +181,61 @@ pub fn merge(docs: &[(&str, Value)]) -> Result<Value, String> {
     Ok(out)
 }
 
-/// Names the schemas of one operation and gives it its operationId.
-fn apply(fixup: &Fixup, op: &mut Value, schemas: &mut Map<String, Value>) -> Result<(), String> {
-    let here = format!("{} {}", fixup.method, fixup.path);
+/// Names the schemas of one operation, gives it its operationId and its
+/// instance fields.
+fn apply(
+    entry: &Entry,
+    table: &[Entry],
+    op: &mut Value,
+    schemas: &mut Map<String, Value>,
+) -> Result<(), String> {
+    let here = format!("{} {}", entry.method, entry.path);
     let upstream_id = op.get("operationId").and_then(Value::as_str);
-    if upstream_id != fixup.upstream_operation_id {
+    if upstream_id != entry.upstream_operation_id {
         return Err(format!(
-            "{here}: upstream operationId is {upstream_id:?}, the fix-up expects {:?}",
-            fixup.upstream_operation_id
+            "{here}: upstream operationId is {upstream_id:?}, the operation table expects {:?}",
+            entry.upstream_operation_id
         ));
     }
-    op["operationId"] = fixup.operation_id.into();
+    op["operationId"] = entry.operation_id.into();
 
     let media = op
         .pointer_mut("/requestBody/content/application~1json")
         .ok_or(format!("{here}: no JSON request body"))?;
-    name_schema(media, fixup.request, schemas, &here)?;
+    name_schema(media, entry.request, table, schemas, &here)?;
+
+    let properties = schemas
+        .get(entry.request)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object);
+    for field in entry.instance_fields {
+        if !properties.is_some_and(|p| p.contains_key(*field)) {
+            return Err(format!(
+                "{here}: instance field {field} is not a property of {}",
+                entry.request
+            ));
+        }
+    }
+    if op.get(INSTANCE_FIELDS).is_some() {
+        return Err(format!("{here}: upstream already has {INSTANCE_FIELDS}"));
+    }
+    op[INSTANCE_FIELDS] = json!(entry.instance_fields);
 
     let responses = op["responses"]
         .as_object_mut()
         .ok_or(format!("{here}: no responses"))?;
-    if responses.len() != fixup.responses.len() {
+    if responses.len() != entry.responses.len() {
         return Err(format!(
             "{here}: upstream has responses {:?}",
             responses.keys()
         ));
     }
-    for (status, name) in fixup.responses {
+    for (status, name) in entry.responses {
         let media = responses
             .get_mut(*status)
             .and_then(|r| r.pointer_mut("/content/application~1json"))
             .ok_or(format!("{here}: no JSON {status} response"))?;
-        name_schema(media, name, schemas, &format!("{here} {status}"))?;
+        name_schema(media, name, table, schemas, &format!("{here} {status}"))?;
     }
     Ok(())
 }
@@ -227,12 +244,13 @@ fn apply(fixup: &Fixup, op: &mut Value, schemas: &mut Map<String, Value>) -> Res
 fn name_schema(
     media: &mut Value,
     name: &str,
+    table: &[Entry],
     schemas: &mut Map<String, Value>,
     here: &str,
 ) -> Result<(), String> {
-    let shared = FIXUPS
+    let shared = table
         .iter()
-        .flat_map(|f| std::iter::once(f.request).chain(f.responses.iter().map(|r| r.1)))
+        .flat_map(|e| std::iter::once(e.request).chain(e.responses.iter().map(|r| r.1)))
         .filter(|n| *n == name)
         .count()
         > 1;
@@ -346,6 +364,87 @@ pub fn render(spec: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operations::OPERATIONS;
+
+    /// The repository's upstream documents, parsed.
+    fn upstream() -> Vec<(&'static str, Value)> {
+        let dir = crate::root().join(crate::UPSTREAM_DIR);
+        operations::documents(OPERATIONS)
+            .into_iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(dir.join(name)).unwrap();
+                (name, serde_yaml::from_str(&text).unwrap())
+            })
+            .collect()
+    }
+
+    /// The repository's table with entry `i` changed by `f`.
+    fn table_with(i: usize, f: impl FnOnce(&mut Entry)) -> Vec<Entry> {
+        let mut table = OPERATIONS.to_vec();
+        f(&mut table[i]);
+        table
+    }
+
+    fn merge_error(table: &[Entry]) -> String {
+        merge(&upstream(), table).unwrap_err()
+    }
+
+    #[test]
+    fn each_operation_carries_its_instance_fields() {
+        let spec = merge(&upstream(), OPERATIONS).unwrap();
+        for entry in OPERATIONS {
+            assert_eq!(
+                spec["paths"][entry.path][entry.method][INSTANCE_FIELDS],
+                json!(entry.instance_fields)
+            );
+        }
+    }
+
+    #[test]
+    fn an_instance_field_the_request_lacks_stops_the_merge() {
+        let err = merge_error(&table_with(2, |e| e.instance_fields = &["instance_id"]));
+        assert!(
+            err.contains("instance field instance_id is not a property of CancelSyncRequest"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_operation_in_another_document_than_its_entry_says_stops_the_merge() {
+        let err = merge_error(&table_with(1, |e| e.document = "cancel-sync.yaml"));
+        assert!(
+            err.contains("post /api/v0/commands/rclone/ is in cloud-copy.yaml, the operation table says cancel-sync.yaml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_upstream_operation_without_an_entry_stops_the_merge() {
+        let err = merge_error(&OPERATIONS[..2]);
+        assert!(
+            err.contains("delete /api/v0/commands/rclone/ has no entry in the operation table"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_upstream_operation_id_or_response_list_stops_the_merge() {
+        let err = merge_error(&table_with(0, |e| e.upstream_operation_id = None));
+        assert!(
+            err.contains("upstream operationId is Some(\"initiateRemoteRsync\")"),
+            "{err}"
+        );
+        let err = merge_error(&table_with(2, |e| {
+            e.responses = &[("200", "CancelSyncResponse")]
+        }));
+        assert!(err.contains("upstream has responses"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_table_stops_the_merge() {
+        let err = merge_error(&table_with(0, |e| e.operation_id = "Copy"));
+        assert!(err.contains("lowerCamelCase"), "{err}");
+    }
 
     #[test]
     fn type_arrays_become_nullable() {

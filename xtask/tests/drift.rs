@@ -11,11 +11,15 @@ fn copy_of_repo() -> tempfile::TempDir {
     for rel in ["openapi/upstream", "vast-api/src"] {
         std::fs::create_dir_all(dir.path().join(rel)).unwrap();
     }
-    for name in xtask::spec::UPSTREAM {
-        let rel = format!("openapi/upstream/{name}");
+    for name in xtask::operations::documents(xtask::operations::OPERATIONS) {
+        let rel = format!("{}/{name}", xtask::UPSTREAM_DIR);
         std::fs::copy(root.join(&rel), dir.path().join(&rel)).unwrap();
     }
-    for rel in [xtask::SPEC_PATH, xtask::GENERATED_PATH] {
+    for rel in [
+        xtask::SPEC_PATH,
+        xtask::GENERATED_PATH,
+        xtask::OPERATIONS_PATH,
+    ] {
         std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
     }
     dir
@@ -94,6 +98,53 @@ fn an_edited_line_of_generated_code_fails_the_check_with_a_diff() {
     assert!(
         !diff.contains("openapi/vast.json"),
         "only the code drifted: {diff}"
+    );
+}
+
+#[test]
+fn an_edited_line_of_the_operation_table_fails_the_check_with_a_diff() {
+    let dir = copy_of_repo();
+    edit(
+        &dir.path().join(xtask::OPERATIONS_PATH),
+        "name: \"cloud copy\",",
+        "name: \"cloudCopy\",",
+    );
+    let out = check(dir.path());
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{diff}");
+    assert!(
+        diff.contains("--- vast-api/src/operations.rs (checked in)"),
+        "{diff}"
+    );
+    assert!(diff.contains("-        name: \"cloudCopy\","), "{diff}");
+    assert!(diff.contains("+        name: \"cloud copy\","), "{diff}");
+    assert!(
+        !diff.contains("openapi/vast.json") && !diff.contains("generated.rs"),
+        "only the table drifted: {diff}"
+    );
+}
+
+#[test]
+fn a_missing_operation_table_fails_the_check_with_a_diff() {
+    let dir = copy_of_repo();
+    std::fs::remove_file(dir.path().join(xtask::OPERATIONS_PATH)).unwrap();
+    let out = check(dir.path());
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{diff}");
+    assert!(diff.contains("+impl Operation {"), "{diff}");
+}
+
+#[test]
+fn an_upstream_document_without_a_table_entry_stops_the_merge() {
+    let dir = copy_of_repo();
+    let upstream = dir.path().join(xtask::UPSTREAM_DIR);
+    std::fs::copy(upstream.join("copy.yaml"), upstream.join("copy-again.yaml")).unwrap();
+    let out = check(dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("copy-again.yaml: no entry of the operation table names this document"),
+        "{stderr}"
     );
 }
 

@@ -8,9 +8,10 @@ use std::time::Duration;
 use vast_api_ext::{
     Client, CloudCopy, ConnectionId, Error, InstanceId, Location, RetryConfig, Transfer,
 };
-use vast_mock::Operation as MockOp;
+use vast_mock::Operation;
 
-pub const OPS: [MockOp; 3] = [MockOp::Copy, MockOp::CloudCopy, MockOp::CancelSync];
+/// The operations the suite calls, in the order of the fault matrix's columns.
+pub const OPS: [Operation; 3] = [Operation::Copy, Operation::CloudCopy, Operation::CancelSync];
 pub const KNOWN: u64 = 6_003_036;
 
 pub const KEY: &str = "fault-suite-key";
@@ -49,14 +50,14 @@ pub fn end_of(error: &Error) -> End {
 }
 
 /// Calls `op` once; `Ok(attempts)` or the error.
-pub async fn call(client: &Client, op: MockOp, instance: u64, tag: u64) -> Result<u32, Error> {
+pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Result<u32, Error> {
     match op {
-        MockOp::Copy => {
+        Operation::Copy => {
             let src = Location::new(instance, format!("/workspace/in/{tag}/"))?;
             let dst = Location::new(KNOWN, format!("/workspace/out/{tag}/"))?;
             client.copy(&src, &dst).await.map(|o| o.attempts)
         }
-        MockOp::CloudCopy => {
+        Operation::CloudCopy => {
             let request = CloudCopy::new(
                 InstanceId(instance),
                 ConnectionId(1004),
@@ -66,10 +67,11 @@ pub async fn call(client: &Client, op: MockOp, instance: u64, tag: u64) -> Resul
             .dst(format!("bucket/results/{tag}"));
             client.cloud_copy(&request).await.map(|o| o.attempts)
         }
-        MockOp::CancelSync => client
+        Operation::CancelSync => client
             .cancel_sync(InstanceId(instance))
             .await
             .map(|o| o.attempts),
+        other => panic!("the suite does not call {other} yet; add it"),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::{KEY, KNOWN};
 use std::time::Duration;
 use vast_api::types;
-use vast_mock::Operation as MockOp;
+use vast_mock::Operation;
 
 /// A raw client with the default limits, `timeout`, and no idle
 /// connections kept (each call gets a connection of its own).
@@ -61,10 +61,10 @@ async fn finish<T, E: std::fmt::Debug + 'static>(result: Result<T, vast_api::Err
 }
 
 /// One raw call of `op`, inside `vast_api::observe`.
-pub async fn raw_call(client: &vast_api::Client, op: MockOp) -> (Raw, vast_api::Observation) {
+pub async fn raw_call(client: &vast_api::Client, op: Operation) -> (Raw, vast_api::Observation) {
     vast_api::observe(async {
         match op {
-            MockOp::Copy => {
+            Operation::Copy => {
                 let body = types::CopyRequest {
                     src_id: Some(KNOWN.to_string()),
                     dst_id: Some(KNOWN.to_string()),
@@ -73,7 +73,7 @@ pub async fn raw_call(client: &vast_api::Client, op: MockOp) -> (Raw, vast_api::
                 };
                 finish(client.copy(&body).await).await
             }
-            MockOp::CloudCopy => {
+            Operation::CloudCopy => {
                 let body = types::CloudCopyRequest {
                     instance_id: Some(KNOWN.to_string()),
                     selected: Some("1004".into()),
@@ -84,12 +84,13 @@ pub async fn raw_call(client: &vast_api::Client, op: MockOp) -> (Raw, vast_api::
                 };
                 finish(client.cloud_copy(&body).await).await
             }
-            MockOp::CancelSync => {
+            Operation::CancelSync => {
                 let body = types::CancelSyncRequest {
                     dst_id: KNOWN as i64,
                 };
                 finish(client.cancel_sync(&body).await).await
             }
+            other => panic!("the hostile tests do not call {other} yet; add it"),
         }
     })
     .await

@@ -61,6 +61,7 @@ pub fn valid_body(op: Operation) -> &'static str {
             r#"{"instance_id":"11824","src":"/data","dst":"/backup","selected":"1004","transfer":"Instance To Cloud","flags":["--dry-run"]}"#
         }
         Operation::CancelSync => r#"{"dst_id":6003036}"#,
+        other => panic!("no valid body for {other} yet; add one"),
     }
 }
 
@@ -86,4 +87,92 @@ pub async fn call_with(
         Some(body),
     )
     .await
+}
+
+/// The head of a raw request for `op` (authorized, JSON), with `extra`
+/// header lines, ended by the blank line.
+pub fn raw_head(op: Operation, extra: &[String]) -> String {
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer test\r\ncontent-type: application/json\r\n",
+        op.method(),
+        op.path()
+    );
+    for line in extra {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// A whole raw request for `op`: [`raw_head`] with `extra` and the body's
+/// `content-length`, then `body`.
+pub fn raw_request(op: Operation, extra: &[String], body: &str) -> String {
+    let mut extra = extra.to_vec();
+    extra.push(format!("content-length: {}", body.len()));
+    raw_head(op, &extra) + body
+}
+
+/// Sends `request` as it is on a new connection, closes the sending side and
+/// reads until the server closes (end of stream or reset), then parses the
+/// answer. Closing the sending side makes the test unable to hang: a server
+/// that wants more than was sent sees the end of the request at once.
+pub async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> Answer {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    stream.shutdown().await.unwrap();
+    parse_answer(&read_until_closed(&mut stream, 1 << 20).await)
+}
+
+/// Reads until the peer closes (end of stream or reset) or `max` bytes came.
+pub async fn read_until_closed(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+    max: usize,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut read = Vec::new();
+    let mut buf = [0u8; 8192];
+    while read.len() < max {
+        match stream.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => read.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+    }
+    read
+}
+
+/// Parses one raw HTTP/1.1 answer: status line, headers, and the body (its
+/// `Content-Length`, else everything after the head).
+pub fn parse_answer(raw: &[u8]) -> Answer {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete answer: {text:?}"));
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line: {status_line:?}"));
+    let mut headers = reqwest::header::HeaderMap::new();
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+            reqwest::header::HeaderValue::from_str(value.trim()).unwrap(),
+        );
+    }
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .unwrap_or(body.len());
+    Answer {
+        status,
+        headers,
+        text: body.get(..length).unwrap_or(body).to_owned(),
+    }
 }

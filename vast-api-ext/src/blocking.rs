@@ -1,0 +1,206 @@
+//! `blocking::Client`: the same client for programs without an async runtime
+//! (feature `blocking`, off by default).
+//!
+//! It wraps the async [`crate::Client`] and runs each call to completion on
+//! a current-thread tokio runtime that it owns (shared by its clones), so
+//! everything but the waiting is the async client's: the builder, the three
+//! methods and their argument types, [`Error`], the retry table, deadlines,
+//! pacing and the retry quota.
+//!
+//! ```no_run
+//! use vast_api_ext::{InstanceId, Location, blocking};
+//!
+//! # fn run() -> Result<(), vast_api_ext::Error> {
+//! let client = blocking::Client::builder().build_blocking()?; // key from the environment
+//! let src: Location = "C.6003036:/workspace/data/".parse()?;
+//! let dst: Location = "C.7001234:/workspace/".parse()?;
+//! println!("{:?}", client.copy(&src, &dst)?.message);
+//! client.cancel_sync(InstanceId(7001234))?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Inside an async runtime
+//!
+//! A tokio runtime cannot wait for another one on its own threads. When a
+//! call is made on a thread that is in a tokio runtime's context (async code,
+//! and also `spawn_blocking` closures, which run in that context), it sends
+//! nothing and returns `Error::Config { setting: Setting::HttpClient, .. }`,
+//! whose message says to use the async [`crate::Client`] there. It never
+//! panics, and dropping the client there does not panic either (its runtime
+//! is then shut down without waiting).
+//!
+//! Between calls nothing drives the runtime, so an idle pooled connection
+//! that the server closed is noticed at the next call, which then opens a
+//! new one.
+
+use crate::{
+    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Outcome,
+    Request, Setting,
+};
+use std::future::Future;
+use std::sync::Arc;
+
+/// A blocking Vast.ai client for copy, cloud copy and cancel sync: the async
+/// [`crate::Client`] run on a runtime of its own. Cheap to clone (clones
+/// share the runtime, connections, retry quota and pacing); `Send + Sync`.
+///
+/// Made with [`Client::builder`] and [`ClientBuilder::build_blocking`] (the
+/// async client's builder, every setting the same) or [`Client::from_env`].
+#[derive(Clone)]
+pub struct Client {
+    inner: crate::Client,
+    runtime: Arc<OwnedRuntime>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("blocking::Client")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The runtime, shut down without waiting when dropped inside another
+/// runtime's context (a plain drop there would panic).
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                runtime.shutdown_background();
+            } else {
+                drop(runtime);
+            }
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Builds a [`blocking::Client`](Client) (feature `blocking`): the same
+    /// settings and checks as [`build`](Self::build), plus the current-thread
+    /// runtime the calls run on. Can be called anywhere, a runtime's context
+    /// included; only the calls refuse to run there.
+    pub fn build_blocking(self) -> Result<Client, Error> {
+        let inner = self.build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::config(
+                    Setting::HttpClient,
+                    format!("cannot start the blocking client's runtime: {e}"),
+                )
+            })?;
+        Ok(Client {
+            inner,
+            runtime: Arc::new(OwnedRuntime(Some(runtime))),
+        })
+    }
+}
+
+impl Client {
+    /// The async client's builder; finish it with
+    /// [`build_blocking`](ClientBuilder::build_blocking).
+    ///
+    /// ```no_run
+    /// let client = vast_api_ext::blocking::Client::builder()
+    ///     .api_key("…")
+    ///     .build_blocking()?;
+    /// # Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment and key files only.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().build_blocking()
+    }
+
+    /// The base URL in use (no trailing `/`).
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Tokens left in the retry quota shared by this client's clones.
+    pub fn retry_quota_left(&self) -> u32 {
+        self.inner.retry_quota_left()
+    }
+
+    /// [`crate::Client::copy`], waiting for its outcome.
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
+    /// let src = "C.6003036:/workspace/data/".parse()?;
+    /// let dst = "C.7001234:/workspace/".parse()?;
+    /// println!("{}", client.copy(&src, &dst)?.message.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub fn copy(&self, src: &Location, dst: &Location) -> Result<Outcome, Error> {
+        self.wait(self.inner.copy(src, dst))
+    }
+
+    /// [`crate::Client::cloud_copy`], waiting for its outcome. Failures that
+    /// may have started the transfer are not retried, as with the async client.
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
+    /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
+    /// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+    ///     .src("/workspace/results")
+    ///     .dst("my-bucket/results");
+    /// println!("{:?}", client.cloud_copy(&request)?.result_url);
+    /// # Ok(()) }
+    /// ```
+    pub fn cloud_copy(&self, request: &CloudCopy) -> Result<CloudCopyOutcome, Error> {
+        self.wait(self.inner.cloud_copy(request))
+    }
+
+    /// [`crate::Client::cancel_sync`], waiting for its outcome.
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
+    /// client.cancel_sync(vast_api_ext::InstanceId(6003036))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
+        self.wait(self.inner.cancel_sync(dst))
+    }
+
+    /// [`crate::Client::send`], waiting for its answer.
+    pub fn send(&self, request: &Request) -> Result<Answer, Error> {
+        self.wait(self.inner.send(request))
+    }
+
+    /// Runs `call` to completion on the owned runtime, unless this thread is
+    /// in a runtime's context, where waiting would panic.
+    fn wait<T>(&self, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::config(
+                Setting::HttpClient,
+                "the blocking client was called from inside a tokio runtime, \
+                 where it cannot wait: use the async vast_api_ext::Client there",
+            ));
+        }
+        match &self.runtime.0 {
+            Some(runtime) => runtime.block_on(call),
+            // Only `Drop` takes the runtime out.
+            None => Err(Error::config(
+                Setting::HttpClient,
+                "the blocking client's runtime is gone",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocking_client_can_cross_threads() {
+        fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+        send_sync_clone::<Client>();
+    }
+}

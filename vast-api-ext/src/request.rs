@@ -1,0 +1,180 @@
+//! `Request`: one call as a value, with the operation and the exact JSON body
+//! it sends, so a caller can show a call before making it (`vast --explain`).
+
+use crate::{CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Operation, Outcome};
+use vast_api::types;
+
+/// One call of the API, with its inputs: what [`Client::send`](crate::Client::send)
+/// sends. [`body`](Self::body) is the JSON the client puts on the wire, built by
+/// the same code as the typed methods, so it can be shown before sending.
+///
+/// ```
+/// use serde_json::json;
+/// use vast_api_ext::{InstanceId, Operation, Request};
+///
+/// let request = Request::CancelSync(InstanceId(7));
+/// assert_eq!(request.operation(), Operation::CancelSync);
+/// assert_eq!(request.operation().path(), "/api/v0/commands/rclone/");
+/// assert_eq!(request.body()?, json!({"dst_id": 7}));
+/// # Ok::<(), vast_api_ext::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Request {
+    /// Copy between two instances ([`Client::copy`](crate::Client::copy)).
+    Copy {
+        /// Where from.
+        src: Location,
+        /// Where to.
+        dst: Location,
+    },
+    /// A cloud copy ([`Client::cloud_copy`](crate::Client::cloud_copy)).
+    CloudCopy(CloudCopy),
+    /// Cancel the sync into an instance ([`Client::cancel_sync`](crate::Client::cancel_sync)).
+    CancelSync(InstanceId),
+}
+
+impl Request {
+    /// The operation this request calls (its method and path are
+    /// [`Operation::method`] and [`Operation::path`]).
+    pub fn operation(&self) -> Operation {
+        match self {
+            Self::Copy { .. } => Operation::Copy,
+            Self::CloudCopy(_) => Operation::CloudCopy,
+            Self::CancelSync(_) => Operation::CancelSync,
+        }
+    }
+
+    /// The JSON body the client sends for this request (never holding the
+    /// key), or the [`Error::InvalidInput`] the call would return before any
+    /// I/O.
+    pub fn body(&self) -> Result<serde_json::Value, Error> {
+        let value = match self {
+            Self::Copy { src, dst } => serde_json::to_value(copy_body(src, dst)?),
+            Self::CloudCopy(request) => serde_json::to_value(request.to_body()?),
+            Self::CancelSync(dst) => serde_json::to_value(cancel_sync_body(*dst)?),
+        };
+        value.map_err(|e| Error::invalid(format!("the request body is not JSON: {e}")))
+    }
+}
+
+/// What a [`Request`] sent with [`Client::send`](crate::Client::send) got
+/// back: the outcome its typed method returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// The answer to [`Request::Copy`].
+    Copy(Outcome),
+    /// The answer to [`Request::CloudCopy`].
+    CloudCopy(CloudCopyOutcome),
+    /// The answer to [`Request::CancelSync`].
+    CancelSync(Outcome),
+}
+
+impl Answer {
+    /// The server's `msg`, if any.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Copy(o) | Self::CancelSync(o) => o.message.as_deref(),
+            Self::CloudCopy(o) => o.message.as_deref(),
+        }
+    }
+
+    /// Cloud copy's `result_url`, if the server gave it (`None` for the others).
+    pub fn result_url(&self) -> Option<&str> {
+        match self {
+            Self::CloudCopy(o) => o.result_url.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Attempts the call made (1 when nothing was retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Copy(o) | Self::CancelSync(o) => o.attempts,
+            Self::CloudCopy(o) => o.attempts,
+        }
+    }
+}
+
+/// The copy body: both instances as strings (the spec's type), both paths.
+pub(crate) fn copy_body(src: &Location, dst: &Location) -> Result<types::CopyRequest, Error> {
+    // A `Location` never holds instance 0; checked again at the send path.
+    crate::location::check_instance(src.instance())?;
+    crate::location::check_instance(dst.instance())?;
+    Ok(types::CopyRequest {
+        src_id: Some(src.instance().to_string()),
+        dst_id: Some(dst.instance().to_string()),
+        src_path: src.path().to_owned(),
+        dst_path: dst.path().to_owned(),
+    })
+}
+
+/// The cancel sync body: the integer `dst_id` the spec asks for.
+pub(crate) fn cancel_sync_body(dst: InstanceId) -> Result<types::CancelSyncRequest, Error> {
+    let dst = crate::location::check_instance(dst)?;
+    let dst_id = i64::try_from(dst.get()).map_err(|_| {
+        Error::invalid(format!(
+            "the instance id {dst} is too large for cancel sync"
+        ))
+    })?;
+    Ok(types::CancelSyncRequest { dst_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Transfer;
+    use serde_json::json;
+
+    fn loc(text: &str) -> Location {
+        text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn each_request_names_its_operation_and_body() {
+        let cases = [
+            (
+                Request::Copy {
+                    src: loc("C.1:/a"),
+                    dst: loc("2:/b/"),
+                },
+                Operation::Copy,
+                json!({"src_id": "1", "dst_id": "2", "src_path": "/a", "dst_path": "/b/"}),
+            ),
+            (
+                Request::CloudCopy(
+                    CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud)
+                        .src("/w")
+                        .update(true),
+                ),
+                Operation::CloudCopy,
+                json!({"instance_id": "5", "selected": "1004", "transfer": "Instance To Cloud",
+                       "src": "/w", "dst": "/workspace", "flags": ["--update"]}),
+            ),
+            (
+                Request::CancelSync(InstanceId(7)),
+                Operation::CancelSync,
+                json!({"dst_id": 7}),
+            ),
+        ];
+        for (request, operation, body) in cases {
+            assert_eq!(request.operation(), operation);
+            assert_eq!(request.body().unwrap_or_else(|e| panic!("{e}")), body);
+        }
+    }
+
+    #[test]
+    fn a_request_the_call_would_refuse_has_no_body() {
+        for request in [
+            Request::CancelSync(InstanceId(0)),
+            Request::CancelSync(InstanceId(u64::MAX)),
+            Request::CloudCopy(CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance)),
+        ] {
+            assert!(
+                matches!(request.body(), Err(Error::InvalidInput { .. })),
+                "{request:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! A new operation costs one upstream document and one table entry.
+//!
+//! The merge and the generators run on a fixture upstream directory (the
+//! repository's documents, copied at test time, plus
+//! `fixtures/verify-copy.yaml`) with the repository's table plus
+//! [`VERIFY_COPY`]: the raw client gains the method, the generated operation
+//! table gains the row, the merged spec carries the operation and its
+//! `x-vast-instance-fields`, and nothing else changes.
+//!
+//! [`fixture_spec`] returns the fixture's merged spec as text: what a mock
+//! that reads only a spec at run time would load to serve the new operation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+use xtask::Output;
+use xtask::operations::{Entry, OPERATIONS};
+
+/// The fourth operation's document, checked in beside this test.
+const DOCUMENT: &str = "verify-copy.yaml";
+const PATH: &str = "/api/v0/commands/copy_direct/verify/";
+
+/// The fourth operation's table entry: all the hand-written code it needs.
+const VERIFY_COPY: Entry = Entry {
+    document: DOCUMENT,
+    method: "post",
+    path: PATH,
+    operation_id: "verifyCopy",
+    upstream_operation_id: Some("verifyCopy"),
+    request: "VerifyCopyRequest",
+    // Its 400 has the shape of copy's and cancel sync's: the shared schema.
+    responses: &[("200", "VerifyCopyResponse"), ("400", "ApiError")],
+    // A POST, but it only reads files: repeating it is harmless.
+    idempotent: Some(true),
+    instance_fields: &["instance_id"],
+};
+
+/// The repository's table plus the fixture's entry.
+fn table() -> Vec<Entry> {
+    let mut table = OPERATIONS.to_vec();
+    table.push(VERIFY_COPY);
+    table
+}
+
+/// A fresh upstream directory: the repository's documents and the fixture's.
+fn upstream() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = xtask::root().join(xtask::UPSTREAM_DIR);
+    for name in xtask::operations::documents(OPERATIONS) {
+        std::fs::copy(ours.join(name), dir.path().join(name)).unwrap();
+    }
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(fixture.join(DOCUMENT), dir.path().join(DOCUMENT)).unwrap();
+    dir
+}
+
+/// The generated files for the fixture (merged once per test binary).
+fn generated() -> &'static [Output; 3] {
+    static GENERATED: OnceLock<[Output; 3]> = OnceLock::new();
+    GENERATED.get_or_init(|| {
+        let dir = upstream();
+        xtask::generate(dir.path(), &table()).unwrap()
+    })
+}
+
+fn text_of(path: &str) -> &'static str {
+    &generated().iter().find(|o| o.path == path).unwrap().text
+}
+
+/// The fixture's merged spec as text (`openapi/vast.json` with the fourth
+/// operation).
+fn fixture_spec() -> &'static str {
+    text_of(xtask::SPEC_PATH)
+}
+
+fn parse(source: &str) -> syn::File {
+    syn::parse_file(source).unwrap()
+}
+
+/// The repository's checked-in version of a generated file.
+fn checked_in(path: &str) -> String {
+    std::fs::read_to_string(xtask::root().join(path)).unwrap()
+}
+
+/// The items of the inherent `impl`s of the type named `ty`.
+fn inherent_items<'a>(file: &'a syn::File, ty: &'a str) -> impl Iterator<Item = &'a syn::ImplItem> {
+    file.items
+        .iter()
+        .filter_map(move |item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => match &*imp.self_ty {
+                syn::Type::Path(p) if p.path.is_ident(ty) => Some(&imp.items),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+}
+
+/// The names of the methods of `impl Client` in a generated client.
+fn client_methods(file: &syn::File) -> Vec<String> {
+    inherent_items(file, "Client")
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The generated client's method `name`.
+fn client_method<'a>(file: &'a syn::File, name: &str) -> &'a syn::ImplItemFn {
+    inherent_items(file, "Client")
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no method {name}"))
+}
+
+/// The names of the structs of the generated `types` module.
+fn type_names(file: &syn::File) -> Vec<String> {
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .expect("a types module");
+    types
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A constant expression of the generated table as JSON: literals,
+/// references, arrays, tuples and paths (as their last segment).
+fn value_of(expr: &syn::Expr) -> Value {
+    match expr {
+        syn::Expr::Lit(lit) => match &lit.lit {
+            syn::Lit::Str(s) => s.value().into(),
+            syn::Lit::Int(i) => i.base10_parse::<u64>().unwrap().into(),
+            syn::Lit::Bool(b) => b.value.into(),
+            _ => panic!("unexpected literal"),
+        },
+        syn::Expr::Reference(r) => value_of(&r.expr),
+        syn::Expr::Array(a) => a.elems.iter().map(value_of).collect(),
+        syn::Expr::Tuple(t) => t.elems.iter().map(value_of).collect(),
+        syn::Expr::Path(p) => p.path.segments.last().unwrap().ident.to_string().into(),
+        _ => panic!("unexpected expression in the table"),
+    }
+}
+
+/// The rows of the generated `FACTS`, each as a JSON object.
+fn facts_rows(file: &syn::File) -> Vec<Value> {
+    let facts = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Const(c) if c.ident == "FACTS" => Some(&c.expr),
+            _ => None,
+        })
+        .expect("a FACTS const");
+    let syn::Expr::Reference(r) = &**facts else {
+        panic!("FACTS is a reference to an array")
+    };
+    let syn::Expr::Array(rows) = &*r.expr else {
+        panic!("FACTS is a reference to an array")
+    };
+    rows.elems
+        .iter()
+        .map(|row| {
+            let syn::Expr::Struct(row) = row else {
+                panic!("a row is a Facts literal")
+            };
+            let fields = row.fields.iter().map(|f| {
+                let syn::Member::Named(name) = &f.member else {
+                    panic!("named fields")
+                };
+                (name.to_string(), value_of(&f.expr))
+            });
+            Value::Object(fields.collect())
+        })
+        .collect()
+}
+
+/// The variants of the generated `Operation` enum.
+fn variants(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Enum(e) if e.ident == "Operation" => Some(e),
+            _ => None,
+        })
+        .expect("an Operation enum")
+        .variants
+        .iter()
+        .map(|v| v.ident.to_string())
+        .collect()
+}
+
+/// The value of `Operation::COUNT`.
+fn count(file: &syn::File) -> Value {
+    inherent_items(file, "Operation")
+        .find_map(|item| match item {
+            syn::ImplItem::Const(c) if c.ident == "COUNT" => Some(value_of(&c.expr)),
+            _ => None,
+        })
+        .expect("Operation::COUNT")
+}
+
+#[test]
+fn the_raw_client_gains_the_method() {
+    let ours = parse(&checked_in(xtask::GENERATED_PATH));
+    let fixture = parse(text_of(xtask::GENERATED_PATH));
+    assert!(!client_methods(&ours).contains(&"verify_copy".to_owned()));
+    assert_eq!(
+        client_methods(&fixture),
+        [client_methods(&ours), vec!["verify_copy".to_owned()]].concat()
+    );
+    // `verify_copy(&self, body: &types::VerifyCopyRequest)`, answering its
+    // own type or the shared error.
+    let method = client_method(&fixture, "verify_copy");
+    let signature = quote::ToTokens::to_token_stream(&method.sig).to_string();
+    assert!(
+        signature.contains("body : & 'a types :: VerifyCopyRequest"),
+        "{signature}"
+    );
+    assert!(
+        signature.contains(
+            "ResponseValue < types :: VerifyCopyResponse > , Error < types :: ApiError >"
+        ),
+        "{signature}"
+    );
+    let (ours, fixture) = (type_names(&ours), type_names(&fixture));
+    let mut added: Vec<_> = fixture.iter().filter(|t| !ours.contains(t)).collect();
+    added.sort();
+    assert_eq!(added, ["VerifyCopyRequest", "VerifyCopyResponse"]);
+}
+
+#[test]
+fn the_operation_table_gains_the_row() {
+    let ours = parse(&checked_in(xtask::OPERATIONS_PATH));
+    let fixture = parse(text_of(xtask::OPERATIONS_PATH));
+    assert_eq!(
+        variants(&fixture),
+        [variants(&ours), vec!["VerifyCopy".to_owned()]].concat()
+    );
+    assert_eq!(count(&ours), json!(3));
+    assert_eq!(count(&fixture), json!(4));
+    let (ours, fixture) = (facts_rows(&ours), facts_rows(&fixture));
+    assert_eq!(fixture[..3], ours[..], "the other rows are unchanged");
+    assert_eq!(
+        fixture[3],
+        json!({
+            "operation": "VerifyCopy",
+            "operation_id": "verifyCopy",
+            "name": "verify copy",
+            "method": "POST",
+            "path": PATH,
+            "idempotent": true,
+            "request_schema": "VerifyCopyRequest",
+            "response_schemas": [[200, "VerifyCopyResponse"], [400, "ApiError"]],
+            "instance_fields": ["instance_id"],
+            "index": 3,
+        })
+    );
+    let source = text_of(xtask::OPERATIONS_PATH);
+    assert!(source.contains("b\"verifyCopy\" => Some(Operation::VerifyCopy),"));
+}
+
+#[test]
+fn the_merged_spec_carries_the_operation_and_its_instance_fields() {
+    let fixture: Value = serde_json::from_str(fixture_spec()).unwrap();
+    let ours: Value = serde_json::from_str(&checked_in(xtask::SPEC_PATH)).unwrap();
+    let op = &fixture["paths"][PATH]["post"];
+    assert_eq!(op["operationId"], "verifyCopy");
+    assert_eq!(op["x-vast-instance-fields"], json!(["instance_id"]));
+    let media = |pointer: &str| op.pointer(pointer).unwrap().clone();
+    assert_eq!(
+        media("/requestBody/content/application~1json/schema"),
+        json!({"$ref": "#/components/schemas/VerifyCopyRequest"})
+    );
+    assert_eq!(
+        media("/responses/200/content/application~1json/schema"),
+        json!({"$ref": "#/components/schemas/VerifyCopyResponse"})
+    );
+    // The shared error schema, the example assembled from the document's.
+    assert_eq!(
+        media("/responses/400/content/application~1json"),
+        json!({
+            "schema": {"$ref": "#/components/schemas/ApiError"},
+            "example": {"success": false, "error": "invalid_args", "msg": "Invalid path."},
+        })
+    );
+    let request = &fixture["components"]["schemas"]["VerifyCopyRequest"];
+    assert_eq!(request["properties"]["instance_id"]["type"], "integer");
+    assert_eq!(request["required"], json!(["instance_id", "path"]));
+
+    // Nothing else changed: the other operations and schemas are the repository's.
+    for (path, item) in ours["paths"].as_object().unwrap() {
+        assert_eq!(fixture["paths"][path], *item, "{path}");
+    }
+    for (name, schema) in ours["components"]["schemas"].as_object().unwrap() {
+        assert_eq!(fixture["components"]["schemas"][name], *schema, "{name}");
+    }
+    for key in ["openapi", "info", "servers", "security"] {
+        assert_eq!(fixture[key], ours[key], "{key}");
+    }
+}
+
+#[test]
+fn without_its_table_entry_the_new_document_stops_the_merge() {
+    let dir = upstream();
+    let err = xtask::generate(dir.path(), OPERATIONS).unwrap_err();
+    assert!(
+        err.contains("verify-copy.yaml: no entry of the operation table names this document"),
+        "{err}"
+    );
+}
