@@ -1,10 +1,14 @@
-//! Helpers for the contract tests: proptest strategies that generate JSON values a JSON Schema accepts.
+//! Helpers for the contract tests: proptest strategies that generate JSON
+//! values a JSON Schema accepts ([`arb_json`]), and a hostile HTTP server
+//! ([`hostile`]).
 //!
-//! Covers what the Vast spec uses (objects with optional and required
+//! `arb_json` covers what the Vast spec uses (objects with optional and required
 //! properties, strings, booleans, integers, numbers, arrays, `enum`, local
 //! `$ref`s). A schema using anything else panics rather than generate values
 //! that may not conform: the tests validate what is generated anyway.
 #![warn(missing_docs)]
+
+pub mod hostile;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};

@@ -429,7 +429,7 @@ mod served {
     }
 
     #[tokio::test]
-    async fn with_status_reports_the_status_of_an_undecodable_answer() {
+    async fn observe_reports_the_status_and_body_of_an_undecodable_answer() {
         let server = MockServer::start().await;
         Mock::given(method("DELETE"))
             .respond_with(
@@ -439,13 +439,15 @@ mod served {
             .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
         let body = types::CancelSyncRequest { dst_id: 1 };
-        let (result, status) = vast_api::with_status(client.cancel_sync(&body)).await;
+        let (result, seen) = vast_api::observe(client.cancel_sync(&body)).await;
         assert!(matches!(
             result,
             Err(vast_api::Error::InvalidResponsePayload(..))
         ));
-        assert_eq!(status.map(|s| s.as_u16()), Some(200));
-        // Outside `with_status` the hook has nowhere to write, and does nothing.
+        assert_eq!(seen.status().map(|s| s.as_u16()), Some(200));
+        assert_eq!(&seen.body()[..], b"{\"success\": tr");
+        assert!(seen.is_complete());
+        // Outside `observe` the hook has nowhere to write, and does nothing.
         assert!(client.cancel_sync(&body).await.is_err());
     }
 }

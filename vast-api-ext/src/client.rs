@@ -1,7 +1,7 @@
 //! `Client`: the three operations, each one call of the generated client per
 //! attempt, wrapped in the retry loop, the deadline and a tracing span.
 
-use crate::retry::{Failure, RetryConfig, Shared, classify, later, parse_retry_after};
+use crate::retry::{Failure, RetryConfig, Shared, classify, later, parse_retry_after, too_large};
 use crate::{Answer, ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation, Request};
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -45,6 +45,7 @@ impl std::fmt::Debug for Client {
             .field("api_key", &"***")
             .field("timeout", &self.inner.timeout)
             .field("deadline", &self.inner.deadline)
+            .field("max_body_bytes", &self.inner.raw.limits().max_body_bytes())
             .field("retry", &self.inner.retry)
             .finish()
     }
@@ -208,7 +209,9 @@ impl Client {
     }
 
     /// One operation: every attempt is one call of the generated client
-    /// (`send`), its result checked by [`check`], inside the retry loop.
+    /// (`send`, its answer's status observed), its result checked by
+    /// [`check`], inside the retry loop. The attempt's timeout covers
+    /// reading the body, in `send` or in `check`.
     async fn call<T, E, Fut>(
         &self,
         op: Operation,
@@ -221,8 +224,8 @@ impl Client {
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
     {
         self.run(op, || async {
-            let (result, status) = vast_api::with_status(send()).await;
-            check(op, self.now(), result, status, documented).await
+            let (result, seen) = vast_api::observe(send()).await;
+            check(op, self.now(), result, seen.status(), documented).await
         })
         .await
     }
@@ -428,7 +431,12 @@ where
             Err(fail(error, Failure::Status(status)))
         }
         Err(RawError::CommunicationError(e)) => Err(transport(op, e)),
-        Err(RawError::ResponseBodyError(e)) => Err(transport(op, e)),
+        Err(RawError::ResponseBodyError(e)) => Err(match vast_api::BodyTooLarge::find(&e) {
+            // A documented status (200, 400, 404) over the limit: no
+            // `Retry-After` to read on these.
+            Some(big) => over_limit(op, big, None),
+            None => transport(op, e),
+        }),
         Err(RawError::InvalidResponsePayload(bytes, _)) => Err(fail(
             Error::Decode {
                 operation: op,
@@ -493,6 +501,27 @@ fn transport(op: Operation, e: reqwest::Error) -> AttemptError {
     }
 }
 
+/// An answer whose body was over the limit, classified by its status (see
+/// [`too_large`]); `retry_after` is the answer's, when it was read.
+fn over_limit(
+    op: Operation,
+    big: &vast_api::BodyTooLarge,
+    retry_after: Option<Duration>,
+) -> AttemptError {
+    let status = big.status.as_u16();
+    AttemptError {
+        error: Error::ResponseTooLarge {
+            operation: op,
+            status,
+            limit: big.limit,
+            declared: big.declared,
+            attempts: 1,
+        },
+        failure: too_large(status),
+        retry_after,
+    }
+}
+
 fn api_error(op: Operation, status: u16, body: types::ApiError) -> Error {
     Error::Api {
         operation: op,
@@ -526,7 +555,28 @@ async fn unexpected(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, now));
-    let body = response.bytes().await.unwrap_or_default();
+    // Read through the limit like every body, and within the attempt's timeout.
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(e) => {
+            if let Some(big) = vast_api::BodyTooLarge::find(&e) {
+                return over_limit(op, big, retry_after);
+            }
+            if e.is_timeout() {
+                return AttemptError {
+                    error: Error::Timeout {
+                        operation: op,
+                        attempts: 1,
+                    },
+                    failure: Failure::Timeout,
+                    retry_after: None,
+                };
+            }
+            // A body broken after the status: the status still says what
+            // happened; the message falls back to the status's reason.
+            Default::default()
+        }
+    };
     let (server_code, message) = summarize(status, &body);
     let error = match code {
         401 | 403 => Error::Unauthorized {

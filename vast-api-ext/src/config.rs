@@ -150,6 +150,7 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]); connecting gets half of it, at most 10 s |
 /// | deadline per call (attempts and waits) | 300 s ([`DEFAULT_DEADLINE`]) |
 /// | retries | [`RetryConfig::standard`] |
+/// | largest response body read | 1 MiB ([`vast_api::DEFAULT_MAX_BODY_BYTES`]) |
 /// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
 ///
 /// ```no_run
@@ -168,6 +169,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     timeout: Duration,
     deadline: Duration,
+    max_body_bytes: u64,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::ClientBuilder>,
     retry: RetryConfig,
@@ -182,6 +184,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("custom_http", &self.http.is_some())
             .field("retry", &self.retry)
@@ -197,6 +200,7 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             timeout: DEFAULT_ATTEMPT_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
+            max_body_bytes: vast_api::DEFAULT_MAX_BODY_BYTES,
             user_agent_suffix: None,
             http: None,
             retry: RetryConfig::standard(),
@@ -238,6 +242,17 @@ impl ClientBuilder {
     /// would end after it is not started.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// The largest response body a call reads, in bytes, for success and
+    /// error answers alike (default 1 MiB, [`vast_api::DEFAULT_MAX_BODY_BYTES`];
+    /// the API's answers are under 1 KiB). A longer answer fails the attempt
+    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) as soon
+    /// as its `Content-Length` or its first byte past the limit arrives, and
+    /// its connection is closed; nothing past the limit is read.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -311,7 +326,11 @@ impl ClientBuilder {
         let shared = Shared::new(&self.retry);
         Ok(Client {
             inner: Arc::new(crate::client::Inner {
-                raw: vast_api::Client::new_with_client(&base_url, http),
+                raw: vast_api::Client::new_with_client(
+                    &base_url,
+                    http,
+                    vast_api::Limits::default().with_max_body_bytes(self.max_body_bytes),
+                ),
                 base_url,
                 timeout: self.timeout,
                 deadline: self.deadline,

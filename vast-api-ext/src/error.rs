@@ -127,6 +127,26 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// The answer's body was longer than the client reads
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes),
+    /// 1 MiB by default): refused on its `Content-Length`, or cut at the
+    /// limit, and the connection closed. The API's answers are under 1 KiB,
+    /// so this is a proxy, a captive portal or a broken server. A `2xx`
+    /// answer may mean the request was applied.
+    #[error("{}", too_large_text(*.operation, *.status, *.limit, *.declared, *.attempts))]
+    ResponseTooLarge {
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Content-Length` the server declared, if it declared one over
+        /// the limit (then no byte of the body was read).
+        declared: Option<u64>,
+        /// Attempts made.
+        attempts: u32,
+    },
 }
 
 /// An error and its sources, joined by `: `, without repeats.
@@ -205,6 +225,29 @@ fn transport_text(operation: Operation, sent: bool) -> String {
     }
 }
 
+fn too_large_text(
+    operation: Operation,
+    status: u16,
+    limit: u64,
+    declared: Option<u64>,
+    attempts: u32,
+) -> String {
+    let read = match declared {
+        Some(n) => format!("it declared {n} bytes and was not read"),
+        None => format!("it was cut after {limit} bytes"),
+    };
+    let applied = if (200..300).contains(&status) {
+        "; the request may have been applied"
+    } else {
+        ""
+    };
+    format!(
+        "{operation} failed: the server's answer ({status}) is longer than the {limit}-byte \
+         limit on answers ({read}){applied}{}",
+        attempts_suffix(attempts)
+    )
+}
+
 fn retry_after_suffix(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!("; retry after {} s", d.as_secs_f64().ceil()),
@@ -246,6 +289,7 @@ impl Error {
             Self::Rejected { .. } => Some(200),
             Self::RateLimited { attempts, .. } => (*attempts > 0).then_some(429),
             Self::Decode { status, .. } => *status,
+            Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -267,7 +311,8 @@ impl Error {
             | Self::RateLimited { operation, .. }
             | Self::Timeout { operation, .. }
             | Self::Transport { operation, .. }
-            | Self::Decode { operation, .. } => Some(*operation),
+            | Self::Decode { operation, .. }
+            | Self::ResponseTooLarge { operation, .. } => Some(*operation),
             _ => None,
         }
     }
@@ -282,7 +327,8 @@ impl Error {
             | Self::RateLimited { attempts, .. }
             | Self::Timeout { attempts, .. }
             | Self::Transport { attempts, .. }
-            | Self::Decode { attempts, .. } => *attempts,
+            | Self::Decode { attempts, .. }
+            | Self::ResponseTooLarge { attempts, .. } => *attempts,
             _ => 0,
         }
     }
@@ -295,7 +341,8 @@ impl Error {
             | Self::RateLimited { attempts, .. }
             | Self::Timeout { attempts, .. }
             | Self::Transport { attempts, .. }
-            | Self::Decode { attempts, .. } => *attempts = n,
+            | Self::Decode { attempts, .. }
+            | Self::ResponseTooLarge { attempts, .. } => *attempts = n,
             _ => {}
         }
     }
@@ -303,8 +350,9 @@ impl Error {
     /// Whether the request may have been applied by the server although the
     /// call failed, so that repeating it could apply it twice (a cloud copy
     /// would start a second transfer): a timeout or a broken connection after
-    /// the request was sent, a `500`, `502` or `504`, or a `2xx` answer whose
-    /// body could not be read. These are the "maybe" rows of the
+    /// the request was sent, a `500`, `502` or `504` (whatever the size of
+    /// its body), a `2xx` answer whose body was over the limit, or a `2xx`
+    /// answer whose body could not be read. These are the "maybe" rows of the
     /// [retry table](crate::retry), plus the undecodable success. It is
     /// about the call's last attempt; `false` for everything else, including
     /// errors raised before any request was sent.
@@ -319,19 +367,26 @@ impl Error {
             Self::Timeout { attempts, .. } => *attempts > 0,
             Self::Transport { sent, attempts, .. } => *sent && *attempts > 0,
             Self::Api { status, .. } => matches!(status, 500 | 502 | 504),
+            Self::ResponseTooLarge { status, .. } => {
+                (200..300).contains(status) || matches!(status, 500 | 502 | 504)
+            }
             Self::Decode { status, .. } => status.is_none_or(|s| (200..300).contains(&s)),
             _ => false,
         }
     }
 
     /// Whether the same call may succeed if made again later: a rate limit, a
-    /// timeout, a transport failure, or a 408/5xx answer. Whether repeating
+    /// timeout, a transport failure, or a 408/5xx answer; for an answer over
+    /// the body limit, a `2xx`, `408`, `429` or 5xx one. Whether repeating
     /// it is *safe* (a cloud copy may already have started) is what the
     /// client's retry table decides; see [`RetryConfig`](crate::RetryConfig).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
             Self::Api { status, .. } => *status == 408 || *status >= 500,
+            Self::ResponseTooLarge { status, .. } => {
+                (200..300).contains(status) || matches!(status, 408 | 429) || *status >= 500
+            }
             _ => false,
         }
     }

@@ -33,8 +33,10 @@
 //! Every failure is an [`Error`]: [`Error::InvalidInput`] before the network,
 //! then [`Error::Api`] (with the server's `code()` such as `no_such_instance`),
 //! [`Error::Rejected`] (`200 {success:false}`), [`Error::Unauthorized`],
-//! [`Error::RateLimited`], [`Error::Timeout`], [`Error::Transport`] and
-//! [`Error::Decode`]. Which failures are retried is the table in [`retry`].
+//! [`Error::RateLimited`], [`Error::Timeout`], [`Error::Transport`],
+//! [`Error::Decode`] and [`Error::ResponseTooLarge`] (an answer longer than
+//! [`ClientBuilder::max_body_bytes`], 1 MiB by default, is never read past
+//! that limit). Which failures are retried is the table in [`retry`].
 //!
 //! A call can also be a value: a [`Request`] names its [`Operation`] and the
 //! exact JSON [`body`](Request::body) it sends (to show it before sending, as

@@ -13,6 +13,7 @@
 //! | `429`, `503`, `408` | no | retry | retry | retry |
 //! | timeout or reset after the request was sent | maybe | retry | **no** (unless [`RetryConfig::with_retry_non_idempotent`]) | retry |
 //! | `500`, `502`, `504` | maybe | retry | **no** (unless opted in) | retry |
+//! | a `2xx` answer over the body limit ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)); a non-2xx one over it is classified by its status, in the rows above and below | maybe | retry | **no** (unless opted in) | retry |
 //! | other 4xx (`400`, `401`, `403`, `404`…), other 5xx, `200 {success:false}`, undecodable body | — | never | never | never |
 
 use crate::Operation;
@@ -391,6 +392,9 @@ pub(crate) enum Failure {
     Transport,
     /// An answer with this status (not 2xx).
     Status(u16),
+    /// A `2xx` answer whose body was over the limit: the request was
+    /// received, and may have been applied.
+    TooLarge,
     /// `200 {success:false}` or an undecodable body: the answer is final.
     Final,
 }
@@ -400,9 +404,20 @@ pub(crate) fn classify(failure: Failure) -> Safety {
     match failure {
         Failure::Connect => Safety::NotApplied,
         Failure::Status(408 | 429 | 503) => Safety::NotApplied,
-        Failure::Timeout | Failure::Transport => Safety::MaybeApplied,
+        Failure::Timeout | Failure::Transport | Failure::TooLarge => Safety::MaybeApplied,
         Failure::Status(500 | 502 | 504) => Safety::MaybeApplied,
         Failure::Status(_) | Failure::Final => Safety::Final,
+    }
+}
+
+/// The failure of an answer with `status` whose body was over the limit: a
+/// `2xx` is [`Failure::TooLarge`], any other status is classified as that
+/// status (a `503` with an endless body is still a `503`).
+pub(crate) fn too_large(status: u16) -> Failure {
+    if (200..300).contains(&status) {
+        Failure::TooLarge
+    } else {
+        Failure::Status(status)
     }
 }
 
@@ -668,6 +683,9 @@ mod tests {
         if cell.contains("undecodable body") || cell.contains("{success:false}") {
             failures.push(Failure::Final);
         }
+        if cell.contains("`2xx` answer over the body limit") {
+            failures.push(too_large(200));
+        }
         if cell.contains("other 4xx") {
             failures.extend(
                 (400..500)
@@ -695,7 +713,7 @@ mod tests {
     #[test]
     fn the_table_matches_the_docs() {
         let rows = doc_rows();
-        assert_eq!(rows.len(), 5, "the table's rows: {rows:?}");
+        assert_eq!(rows.len(), 6, "the table's rows: {rows:?}");
         // Statuses a row names in backticks, except the "other" row's examples.
         let explicit: Vec<u16> = rows
             .iter()
@@ -747,12 +765,30 @@ mod tests {
             Failure::Connect,
             Failure::Timeout,
             Failure::Transport,
+            Failure::TooLarge,
             Failure::Final,
         ];
         all.extend((400..600).map(Failure::Status));
         for failure in all {
             let n = covered.iter().filter(|f| **f == failure).count();
             assert_eq!(n, 1, "{failure:?} is in {n} rows of the table");
+        }
+    }
+
+    #[test]
+    fn answers_over_the_body_limit_are_classified_as_the_table_says() {
+        // The over-the-limit row: every 2xx is the row's own failure; "a
+        // non-2xx one over it is classified by its status".
+        let row = doc_rows()
+            .into_iter()
+            .find(|r| r[0].contains("over the body limit"))
+            .unwrap();
+        assert!(row[0].contains("non-2xx one over it is classified by its status"));
+        for status in 200..300 {
+            assert_eq!(too_large(status), Failure::TooLarge, "{status}");
+        }
+        for status in (100..200).chain(300..600) {
+            assert_eq!(too_large(status), Failure::Status(status), "{status}");
         }
     }
 

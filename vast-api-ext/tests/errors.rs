@@ -361,6 +361,15 @@ fn may_have_been_applied_follows_the_retry_table() {
         body_prefix: String::new(),
         attempts: 1,
     };
+    // An answer over the body limit: a 2xx may have been applied; any other
+    // status reads as that status.
+    let too_large = |status| Error::ResponseTooLarge {
+        operation: op,
+        status,
+        limit: 1 << 20,
+        declared: None,
+        attempts: 1,
+    };
     let maybe = [
         Error::Timeout {
             operation: op,
@@ -371,6 +380,11 @@ fn may_have_been_applied_follows_the_retry_table() {
         api(504),
         decode(Some(200)),
         decode(None),
+        too_large(200),
+        too_large(204),
+        too_large(500),
+        too_large(502),
+        too_large(504),
     ];
     for e in maybe {
         assert!(e.may_have_been_applied(), "{e:?}");
@@ -384,6 +398,9 @@ fn may_have_been_applied_follows_the_retry_table() {
         api(503),
         api(501),
         decode(Some(404)),
+        too_large(404),
+        too_large(429),
+        too_large(503),
         Error::RateLimited {
             retry_after: None,
             operation: op,
@@ -405,6 +422,15 @@ fn may_have_been_applied_follows_the_retry_table() {
     for e in not {
         assert!(!e.may_have_been_applied(), "{e:?}");
     }
+    // Retryable: what a later attempt may change (the status's own reading;
+    // a 2xx because the next answer may be readable).
+    for status in [200, 408, 429, 500, 503] {
+        assert!(too_large(status).is_retryable(), "{status}");
+    }
+    for status in [400, 401, 404] {
+        assert!(!too_large(status).is_retryable(), "{status}");
+    }
+    assert_eq!(too_large(503).status(), Some(503));
 }
 
 #[tokio::test]

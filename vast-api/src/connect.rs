@@ -83,7 +83,8 @@ pub fn configure(
 
 impl Client {
     /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]; a trailing `/` is
-    /// removed) that authenticates with `api_key`.
+    /// removed) that authenticates with `api_key`, with the default
+    /// [`Limits`](crate::Limits) (see [`Client::with_max_body_bytes`]).
     ///
     /// ```no_run
     /// let client = vast_api::Client::with_api_key("https://console.vast.ai", "my-key")?;
@@ -93,7 +94,11 @@ impl Client {
         let http = configure(reqwest::Client::builder(), api_key)?
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Self::new_with_client(base_url.trim_end_matches('/'), http))
+        Ok(Self::new_with_client(
+            base_url.trim_end_matches('/'),
+            http,
+            crate::Limits::default(),
+        ))
     }
 }
 

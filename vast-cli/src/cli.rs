@@ -10,7 +10,8 @@ Exit status:
   1  the API refused the request (a 4xx answer other than 401/403, or success:false)
   2  bad usage or invalid input, found before any network I/O
   3  authentication: no API key found, or the key was refused (401, 403)
-  4  network failure, timeout, 5xx or 429 after the retries allowed
+  4  network failure, timeout, 5xx or 429 after the retries allowed, or an
+     answer that could not be read or was too long (over 1 MiB)
 
 API key: --api-key, else env VAST_API_KEY, else $XDG_CONFIG_HOME/vastai/vast_api_key
 (default ~/.config/vastai/vast_api_key), else ~/.vast_api_key.

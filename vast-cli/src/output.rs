@@ -13,7 +13,8 @@ pub const EXIT_REFUSED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// No API key, or the key was refused (401, 403).
 pub const EXIT_AUTH: u8 = 3;
-/// Network failure, timeout, 5xx or 429 after the retries allowed.
+/// Network failure, timeout, 5xx or 429 after the retries allowed, an answer
+/// that could not be read or was too long to read.
 pub const EXIT_UNAVAILABLE: u8 = 4;
 
 /// What to print and how to exit.
@@ -116,10 +117,13 @@ pub fn exit_code(error: &Error) -> u8 {
             status: Some(status),
             ..
         } if (400..500).contains(status) && *status != 408 && *status != 429 => EXIT_REFUSED,
+        // An answer too long to read is never the API's (its answers are
+        // under 1 KiB): a proxy or server fault, whatever its status.
         Error::RateLimited { .. }
         | Error::Timeout { .. }
         | Error::Transport { .. }
-        | Error::Decode { .. } => EXIT_UNAVAILABLE,
+        | Error::Decode { .. }
+        | Error::ResponseTooLarge { .. } => EXIT_UNAVAILABLE,
         _ => EXIT_UNAVAILABLE,
     }
 }
@@ -140,6 +144,7 @@ pub fn kind(error: &Error) -> &'static str {
         Error::Timeout { .. } => "timeout",
         Error::Transport { .. } => "transport",
         Error::Decode { .. } => "decode",
+        Error::ResponseTooLarge { .. } => "response_too_large",
         _ => "other",
     }
 }
@@ -352,6 +357,28 @@ mod tests {
                 },
                 1,
                 "decode",
+            ),
+            (
+                Error::ResponseTooLarge {
+                    operation: Operation::Copy,
+                    status: 200,
+                    limit: 1 << 20,
+                    declared: Some(1 << 31),
+                    attempts: 1,
+                },
+                4,
+                "response_too_large",
+            ),
+            (
+                Error::ResponseTooLarge {
+                    operation: Operation::CloudCopy,
+                    status: 404,
+                    limit: 1 << 20,
+                    declared: None,
+                    attempts: 1,
+                },
+                4,
+                "response_too_large",
             ),
         ];
         for (error, code, name) in cases {

@@ -615,6 +615,59 @@ async fn an_answer_slower_than_the_timeout_exits_4() {
     assert_eq!(json_stdout(&o)["error"]["kind"], "timeout");
 }
 
+/// The hostile answers of issue 10 (`tests::hostile`): `vast copy` exits 4
+/// with the error's own kind, and its connection was closed before the
+/// server's bound (16 MiB; see `tests/tests/hostile.rs` for the slack).
+#[tokio::test]
+async fn hostile_answers_exit_4_and_the_connection_is_closed() {
+    use tests::hostile::{Answer, End, HostileServer};
+    let drip = Answer::Drip {
+        every: Duration::from_millis(10),
+        len: 400,
+    };
+    // Only the drip row may time out (its 400 bytes take 4 s).
+    for (answer, kind, timeout) in [
+        (Answer::two_gib(), "response_too_large", "30"),
+        (Answer::endless(200), "response_too_large", "30"),
+        (Answer::endless(500), "response_too_large", "30"),
+        (drip, "timeout", "0.5"),
+        (Answer::EndlessHeaders, "transport", "30"),
+    ] {
+        let mut server = HostileServer::start(vec![answer.clone()], 16 << 20)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let uri = server.uri();
+        let o = vast(&[
+            "--json",
+            "--url",
+            &uri,
+            "--api-key",
+            KEY,
+            "--max-attempts",
+            "1",
+            "--timeout",
+            timeout,
+            "copy",
+            "1:/a",
+            "2:/b",
+        ])
+        .await;
+        assert_eq!(code(&o), 4, "{answer:?}: {}", stdout(&o));
+        let error = &json_stdout(&o)["error"];
+        assert_eq!(error["kind"], kind, "{answer:?}: {error}");
+        if kind == "response_too_large" {
+            assert!(
+                error["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("1048576-byte limit")),
+                "{error}"
+            );
+        }
+        let served = server.next_served().await;
+        assert_eq!(served.end, End::ClientClosed, "{answer:?}: {served:?}");
+    }
+}
+
 #[tokio::test]
 async fn max_attempts_lets_a_429_with_retry_after_0_be_retried() {
     // `--retry N`, the official spelling, means the same: N attempts in all.

@@ -3,7 +3,7 @@
 
 use crate::operations::Entry;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
 /// The first line of `vast-api/src/generated.rs`.
@@ -20,7 +20,9 @@ pub fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_inner_type(quote!(crate::Limits))
+        .with_hooks(HooksMode::Expected);
     settings
 }
 

@@ -17,8 +17,16 @@
 //! - Extra derives `schemars::JsonSchema` (the mock and contract tests compare
 //!   the Rust types' schemas with the spec's) and `PartialEq` (tests compare
 //!   decoded values).
-//! - No hooks and no inner type: authentication is a default header of the
-//!   `reqwest::Client` (see `vast-api/src/connect.rs`), retries are in `vast-api-ext`.
+//! - Inner type `crate::Limits` (hand-written in `vast-api/src/limit.rs`): the
+//!   client carries its response-body cap, so that every user of the raw
+//!   crate gets it and can change it (`Client::with_max_body_bytes`).
+//! - `HooksMode::Expected`: no default `ClientHooks` impl is generated, so the
+//!   hand-written `impl ClientHooks<Limits> for Client` (`vast-api/src/observe.rs`,
+//!   whose `exec` wraps every response body in the cap) must exist or the
+//!   crate does not compile: the cap cannot silently fall back to progenitor's
+//!   default hooks. No pre/post hook functions: authentication is a default
+//!   header of the `reqwest::Client` (see `vast-api/src/connect.rs`), retries
+//!   are in `vast-api-ext`.
 //! - Output is formatted with prettyplease, so it is stable without rustfmt or
 //!   a nightly toolchain, and opened by [`codegen::HEADER`].
 //!

@@ -1,5 +1,8 @@
-//! What the fault suite (`faults.rs`) and the soak (`soak.rs`) share.
+//! What the fault suite (`faults.rs`), the soak (`soak.rs`) and the
+//! hostile-answer tests (`hostile.rs`, `arbitrary_answers.rs`) share.
 #![allow(dead_code)]
+
+pub mod raw;
 
 use std::time::Duration;
 use vast_api_ext::{
