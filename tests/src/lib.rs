@@ -1,6 +1,6 @@
 //! Helpers for the contract tests: proptest strategies that generate JSON
-//! values a JSON Schema accepts ([`arb_json`]), and a hostile HTTP server
-//! ([`hostile`]).
+//! values a JSON Schema accepts ([`arb_json`]), a hostile HTTP server
+//! ([`hostile`]) and an HTTPS server with a test CA ([`tls`]).
 //!
 //! `arb_json` covers what the Vast spec uses (objects with optional and required
 //! properties, strings, booleans, integers, numbers, arrays, `enum`, local
@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod hostile;
+pub mod tls;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};

@@ -152,6 +152,7 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// | retries | [`RetryConfig::standard`] |
 /// | largest response body read | 1 MiB ([`vast_api::DEFAULT_MAX_BODY_BYTES`]) |
 /// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
+/// | TLS | the build's TLS feature (`rustls` by default; see [`vast_api::tls`]), the platform's trust store plus [`add_root_certificate`](Self::add_root_certificate)'s |
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -172,23 +173,26 @@ pub struct ClientBuilder {
     max_body_bytes: u64,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::ClientBuilder>,
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+    root_certificates: Vec<reqwest::Certificate>,
     retry: RetryConfig,
     env: Option<Env>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key)
+        let mut f = f.debug_struct("ClientBuilder");
+        f.field("api_key", &self.api_key)
             .field("base_url", &self.base_url.as_deref().map(redact_url))
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
-            .field("custom_http", &self.http.is_some())
-            .field("retry", &self.retry)
-            .finish()
+            .field("custom_http", &self.http.is_some());
+        #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+        f.field("root_certificates", &self.root_certificates.len());
+        f.field("retry", &self.retry).finish()
     }
 }
 
@@ -203,6 +207,8 @@ impl Default for ClientBuilder {
             max_body_bytes: vast_api::DEFAULT_MAX_BODY_BYTES,
             user_agent_suffix: None,
             http: None,
+            #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+            root_certificates: Vec::new(),
             retry: RetryConfig::standard(),
             env: None,
         }
@@ -268,12 +274,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts `certificate` as a root, besides the platform's trust store
+    /// (which stays: on Linux `SSL_CERT_FILE` is honoured), for a server
+    /// whose certificate a private CA signed (a proxy, a test server). May
+    /// be called more than once; also applies to an
+    /// [`http_client_builder`](Self::http_client_builder).
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pem = std::fs::read("company-ca.pem")?;
+    /// let client = vast_api_ext::Client::builder()
+    ///     .base_url("https://vast-proxy.internal.example")
+    ///     .add_root_certificate(vast_api_ext::Certificate::from_pem(&pem)?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
     /// Escape hatch: your own `reqwest::ClientBuilder` (proxies, root
-    /// certificates, pool settings…). The client finishes it with
-    /// [`vast_api::configure`], which adds the sensitive `Authorization`
-    /// header and turns redirects off, then sets the timeout and user agent;
-    /// those settings override yours. A finished `reqwest::Client` is not
-    /// accepted because it could not be given the key safely.
+    /// certificates, pool settings…); start from
+    /// [`vast_api::http_client_builder`] to keep the TLS stack this build
+    /// chose. The client finishes it with [`vast_api::configure`], which adds
+    /// the sensitive `Authorization` header and turns redirects off, then
+    /// sets the timeout and user agent; those settings override yours. A
+    /// finished `reqwest::Client` is not accepted because it could not be
+    /// given the key safely.
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http = Some(builder);
         self
@@ -310,7 +339,13 @@ impl ClientBuilder {
         // cannot be made fails as a connect error (never applied, retried for
         // every operation) rather than racing the attempt timeout (maybe
         // applied).
-        let http = vast_api::configure(self.http.unwrap_or_default(), key.expose())
+        #[allow(unused_mut)]
+        let mut http = self.http.unwrap_or_else(vast_api::http_client_builder);
+        #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+        for certificate in self.root_certificates {
+            http = http.add_root_certificate(certificate);
+        }
+        let http = vast_api::configure(http, key.expose())
             .map_err(|e| Error::config(Setting::ApiKey, e.to_string()))?
             .connection_verbose(false)
             .timeout(self.timeout)

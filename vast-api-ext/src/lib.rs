@@ -50,6 +50,21 @@
 //! own. Build it with the same builder: `blocking::Client::builder()` …
 //! [`.build_blocking()`](ClientBuilder::build_blocking).
 //!
+//! # TLS
+//!
+//! Chosen by feature, named as reqwest names them: `rustls` (the default;
+//! rustls with aws-lc-rs), `rustls-ring` (rustls with ring: no `aws-lc-sys`
+//! to compile, a much lighter build), `native-tls` (the platform's TLS,
+//! OpenSSL on Linux). Each keeps the platform's trust store (`SSL_CERT_FILE`
+//! is honoured on Linux), and [`ClientBuilder::add_root_certificate`] adds a
+//! private root. When several are on (Cargo unifies features), `native-tls`
+//! wins, then `rustls-ring`, then `rustls`: see [`vast_api::tls`], which
+//! also says how `rustls-ring` installs its crypto provider.
+//!
+//! ```toml
+//! vast-api-ext = { version = "0.1", default-features = false, features = ["rustls-ring"] }
+//! ```
+//!
 //! The API key is only ever sent in the `Authorization` header: never in a
 //! URL or body, never logged, and redacted in every `Debug`/`Display`.
 #![warn(missing_docs)]
@@ -73,6 +88,11 @@ pub use error::{Error, Setting};
 pub use ids::{ConnectionId, InstanceId};
 pub use location::{Location, MAX_PATH_LEN};
 pub use request::{Answer, Request};
+/// A root certificate for [`ClientBuilder::add_root_certificate`]
+/// (reqwest's: `Certificate::from_pem`, `from_der`). Present with a TLS
+/// feature.
+#[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+pub use reqwest::Certificate;
 pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
 pub use secret::ApiKey;
 /// Which operation a call, an error or a span is about: the one

@@ -63,14 +63,43 @@ pub fn authorization(api_key: &str) -> Result<HeaderValue, BuildError> {
     Ok(value)
 }
 
+/// A `reqwest::ClientBuilder` on the TLS stack this build uses
+/// ([`tls::BACKEND`](crate::tls::BACKEND)), with its crypto provider ready;
+/// nothing else is set. Start from it to change TLS settings (a private root
+/// certificate, a proxy…), then finish it with [`configure`].
+///
+/// ```no_run
+/// # fn run(ca_pem: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// # #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))] {
+/// let ca = reqwest::Certificate::from_pem(ca_pem)?;
+/// let builder = vast_api::http_client_builder().add_root_certificate(ca);
+/// let http = vast_api::configure(builder, "my-key")?.build()?;
+/// let client = vast_api::Client::new_with_client(
+///     "https://vast.internal.example",
+///     http,
+///     vast_api::Limits::default(),
+/// );
+/// # }
+/// # Ok(()) }
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    crate::tls::select(reqwest::Client::builder())
+}
+
 /// Adds what every Vast request needs to a `reqwest::ClientBuilder`: the
 /// sensitive `Authorization` default header, [`USER_AGENT`], the default
 /// timeouts, and no redirects (the API never redirects, and following one to
 /// another host is how a key leaks). Later settings on the builder win.
+///
+/// With the `rustls-ring` feature it also makes sure rustls has a crypto
+/// provider for the process (see [`tls`](crate::tls)), so that building the
+/// client cannot panic. It does not change the builder's TLS stack: a
+/// builder from [`http_client_builder`] has the one this build chose.
 pub fn configure(
     builder: reqwest::ClientBuilder,
     api_key: &str,
 ) -> Result<reqwest::ClientBuilder, BuildError> {
+    crate::tls::ensure_provider();
     let mut headers = HeaderMap::new();
     headers.insert(AUTHORIZATION, authorization(api_key)?);
     Ok(builder
@@ -84,14 +113,18 @@ pub fn configure(
 impl Client {
     /// A client for `base_url` (e.g. [`DEFAULT_BASE_URL`]; a trailing `/` is
     /// removed) that authenticates with `api_key`, with the default
-    /// [`Limits`](crate::Limits) (see [`Client::with_max_body_bytes`]).
+    /// [`Limits`](crate::Limits) (see [`Client::with_max_body_bytes`]), on
+    /// [`http_client_builder`]'s TLS stack. For other TLS settings (a private
+    /// root certificate), build the `reqwest::Client` with
+    /// [`http_client_builder`] and [`configure`], and use
+    /// [`Client::new_with_client`].
     ///
     /// ```no_run
     /// let client = vast_api::Client::with_api_key("https://console.vast.ai", "my-key")?;
     /// # Ok::<(), vast_api::BuildError>(())
     /// ```
     pub fn with_api_key(base_url: &str, api_key: &str) -> Result<Self, BuildError> {
-        let http = configure(reqwest::Client::builder(), api_key)?
+        let http = configure(http_client_builder(), api_key)?
             .build()
             .map_err(BuildError::Http)?;
         Ok(Self::new_with_client(

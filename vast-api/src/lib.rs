@@ -4,9 +4,10 @@
 //! from the checked-in spec [`SPEC`] (`cargo xtask generate`), and
 //! [`Operation`] with its facts ([`operations`]) from the operation table the
 //! spec was merged with; `lib.rs`, `connect.rs` (authentication, timeouts),
-//! `limit.rs` (the cap on response bodies) and `observe.rs` (the hooks,
-//! [`observe`]) are the hand-written parts. Most users want the
-//! `vast-api-ext` crate, which adds typed inputs, typed errors and retries.
+//! `tls.rs` (the TLS stack the features choose), `limit.rs` (the cap on
+//! response bodies) and `observe.rs` (the hooks, [`observe`]) are the
+//! hand-written parts. Most users want the `vast-api-ext` crate, which adds
+//! typed inputs, typed errors and retries.
 //!
 //! Every response body is read through a cap, [`DEFAULT_MAX_BODY_BYTES`]
 //! (1 MiB) unless set otherwise ([`Client::with_max_body_bytes`],
@@ -21,8 +22,25 @@
 //! println!("{:?}", answer.into_inner().msg);
 //! # Ok(()) }
 //! ```
-
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `rustls` (default) | the client, TLS by rustls with aws-lc-rs (reqwest's `rustls`) |
+//! | `rustls-ring` | the client, TLS by rustls with ring: no `aws-lc-sys` to compile (see [`tls`]) |
+//! | `native-tls` | the client, TLS by the platform (OpenSSL on Linux: needs its headers to build) |
+//! | `client` | the client without TLS (`http://` only); each TLS feature turns it on |
+//! | `schemars` | `schemars::JsonSchema` on the generated [`types`] |
+//!
+//! Every TLS feature keeps the platform's trust store (on Linux
+//! `SSL_CERT_FILE` is honoured) and accepts a private root certificate
+//! through the `reqwest::ClientBuilder` given to [`configure`]. When several
+//! are on, one is used: see [`tls`]. With `default-features = false` and no
+//! feature, the crate is [`SPEC`] and [`operations`] only, with no
+//! dependency at all.
 // prettyplease formats this file; rustfmt must leave it as generated.
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 #[allow(
     clippy::all,
@@ -32,6 +50,7 @@
     unused_qualifications
 )]
 mod generated;
+#[cfg(feature = "client")]
 pub use generated::*;
 
 // Generated from the operation table and formatted by prettyplease, like
@@ -40,17 +59,29 @@ pub use generated::*;
 pub mod operations;
 pub use operations::Operation;
 
+#[cfg(feature = "client")]
 mod connect;
+#[cfg(feature = "client")]
 pub use connect::{
     BuildError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
-    authorization, configure,
+    authorization, configure, http_client_builder,
 };
 
+#[cfg(feature = "client")]
+pub mod tls;
+
+#[cfg(feature = "client")]
 mod limit;
+#[cfg(feature = "client")]
 pub use limit::{BodyTooLarge, DEFAULT_MAX_BODY_BYTES, Limits};
 
+#[cfg(feature = "client")]
 mod observe;
+#[cfg(feature = "client")]
 pub use observe::{Observation, observe};
 
-/// The merged OpenAPI 3.0.3 spec this crate was generated from (`openapi/vast.json`).
-pub const SPEC: &str = include_str!("../../openapi/vast.json");
+/// The merged OpenAPI 3.0.3 spec this crate was generated from: the copy
+/// `cargo xtask generate` writes into the crate (`spec/vast.json`, the same
+/// text as the repository's `openapi/vast.json`), so the packaged crate
+/// carries it.
+pub const SPEC: &str = include_str!("../spec/vast.json");

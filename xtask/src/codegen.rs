@@ -19,12 +19,16 @@ pub fn settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_derive("schemars::JsonSchema")
+        .with_derive(SCHEMARS_DERIVE)
         .with_derive("PartialEq")
         .with_inner_type(quote!(crate::Limits))
         .with_hooks(HooksMode::Expected);
     settings
 }
+
+/// The derive that [`settings`] asks for and [`schemars_behind_feature`]
+/// puts behind vast-api's `schemars` feature.
+pub const SCHEMARS_DERIVE: &str = "schemars::JsonSchema";
 
 /// Generates the client source for a merged spec given as JSON text.
 pub fn generate(spec_json: &str) -> Result<String, String> {
@@ -33,7 +37,88 @@ pub fn generate(spec_json: &str) -> Result<String, String> {
     let tokens = Generator::new(&settings())
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor: {e}"))?;
-    format(tokens, HEADER, "progenitor output")
+    let mut file = parse(tokens, "progenitor output")?;
+    if schemars_behind_feature(&mut file)? == 0 {
+        return Err(format!(
+            "progenitor output: no type derives {SCHEMARS_DERIVE}; the settings ask for it"
+        ));
+    }
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// Rewrites every `#[derive(…, schemars::JsonSchema, …)]` of a generated
+/// file into `#[derive(…)]` plus
+/// `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`, so the
+/// generated types implement `JsonSchema` only with vast-api's `schemars`
+/// feature (and a default build does not compile schemars). progenitor's
+/// `with_derive` writes a plain derive and cannot emit `cfg_attr`. Returns
+/// how many derives it moved.
+pub fn schemars_behind_feature(file: &mut syn::File) -> Result<usize, String> {
+    use syn::visit_mut::VisitMut;
+    struct Rewrite {
+        moved: usize,
+        error: Option<String>,
+    }
+    impl Rewrite {
+        fn attrs(&mut self, attrs: &mut Vec<syn::Attribute>) {
+            let mut out = Vec::with_capacity(attrs.len() + 1);
+            for attr in attrs.drain(..) {
+                if !attr.path().is_ident("derive") {
+                    out.push(attr);
+                    continue;
+                }
+                let paths = match attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) {
+                    Ok(paths) => paths,
+                    Err(e) => {
+                        self.error = Some(format!("a generated derive does not parse: {e}"));
+                        out.push(attr);
+                        continue;
+                    }
+                };
+                let (schemars, rest): (Vec<_>, Vec<_>) =
+                    paths.into_iter().partition(is_schemars_derive);
+                if schemars.is_empty() {
+                    out.push(attr);
+                    continue;
+                }
+                if !rest.is_empty() {
+                    out.push(syn::parse_quote!(#[derive(#(#rest),*)]));
+                }
+                out.push(syn::parse_quote!(
+                    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+                ));
+                self.moved += 1;
+            }
+            *attrs = out;
+        }
+    }
+    impl VisitMut for Rewrite {
+        fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            self.attrs(&mut item.attrs);
+            syn::visit_mut::visit_item_struct_mut(self, item);
+        }
+        fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
+            self.attrs(&mut item.attrs);
+            syn::visit_mut::visit_item_enum_mut(self, item);
+        }
+    }
+    let mut rewrite = Rewrite {
+        moved: 0,
+        error: None,
+    };
+    rewrite.visit_file_mut(file);
+    match rewrite.error {
+        Some(e) => Err(e),
+        None => Ok(rewrite.moved),
+    }
+}
+
+/// Whether `path` names `schemars::JsonSchema` (with or without a leading `::`).
+fn is_schemars_derive(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    names.join("::") == SCHEMARS_DERIVE
 }
 
 /// Generates `vast-api/src/operations.rs` from an operation table: the
@@ -212,8 +297,66 @@ pub fn operations(table: &[Entry]) -> Result<String, String> {
     format(tokens, OPERATIONS_HEADER, "the operation table's code")
 }
 
+/// Parses generated tokens as a file.
+fn parse(tokens: TokenStream, what: &str) -> Result<syn::File, String> {
+    syn::parse2(tokens).map_err(|e| format!("{what} does not parse: {e}"))
+}
+
 /// Parses generated tokens as a file and prints them after `header`.
 fn format(tokens: TokenStream, header: &str, what: &str) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("{what} does not parse: {e}"))?;
-    Ok(format!("{header}{}", prettyplease::unparse(&file)))
+    Ok(format!(
+        "{header}{}",
+        prettyplease::unparse(&parse(tokens, what)?)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(source: &str) -> (usize, String) {
+        let mut file: syn::File = syn::parse_str(source).unwrap();
+        let moved = schemars_behind_feature(&mut file).unwrap();
+        (moved, prettyplease::unparse(&file))
+    }
+
+    #[test]
+    fn the_schemars_derive_moves_behind_the_feature_and_the_others_stay() {
+        let (moved, text) = rewritten(
+            "pub mod types {
+                #[derive(Clone, schemars::JsonSchema, PartialEq)]
+                #[serde(deny_unknown_fields)]
+                pub struct A { pub x: i64 }
+                #[derive(::schemars::JsonSchema)]
+                pub enum B { One }
+                #[derive(Debug)]
+                pub struct C;
+            }",
+        );
+        assert_eq!(moved, 2);
+        assert_eq!(
+            text,
+            "pub mod types {
+    #[derive(Clone, PartialEq)]
+    #[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct A {
+        pub x: i64,
+    }
+    #[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]
+    pub enum B {
+        One,
+    }
+    #[derive(Debug)]
+    pub struct C;
+}
+"
+        );
+    }
+
+    #[test]
+    fn a_file_without_the_derive_moves_nothing() {
+        let (moved, _) = rewritten("#[derive(Debug)] struct C;");
+        assert_eq!(moved, 0);
+    }
 }

@@ -1,8 +1,9 @@
 //! Project automation behind `cargo xtask`: merges the vendor's OpenAPI documents
 //! into `openapi/vast.json` following the operation table ([`operations`]),
-//! generates `vast-api/src/generated.rs` from it with progenitor and
-//! `vast-api/src/operations.rs` from the table, and checks that the three
-//! checked-in files are up to date.
+//! copies it into the crate that embeds it (`vast-api/spec/vast.json`, so the
+//! packaged crate carries its spec), generates `vast-api/src/generated.rs` from
+//! it with progenitor and `vast-api/src/operations.rs` from the table, and
+//! checks that the four checked-in files are up to date.
 //!
 //! # Generator settings (pinned in [`codegen::settings`])
 //!
@@ -14,9 +15,12 @@
 //!   generated builder layer would only be wrapped again.
 //! - `TagStyle::Merged`: all three operations share the upstream tag `Instances`;
 //!   one `Client` with three methods is the natural shape.
-//! - Extra derives `schemars::JsonSchema` (the mock and contract tests compare
-//!   the Rust types' schemas with the spec's) and `PartialEq` (tests compare
-//!   decoded values).
+//! - Extra derives `schemars::JsonSchema` (the contract tests compare the
+//!   Rust types' schemas with the spec's) and `PartialEq` (tests compare
+//!   decoded values). The schemars derive is then put behind vast-api's
+//!   `schemars` feature ([`codegen::schemars_behind_feature`] rewrites it into
+//!   a `cfg_attr` on the syntax tree, which progenitor cannot emit), so a
+//!   default downstream build does not compile schemars.
 //! - Inner type `crate::Limits` (hand-written in `vast-api/src/limit.rs`): the
 //!   client carries its response-body cap, so that every user of the raw
 //!   crate gets it and can change it (`Client::with_max_body_bytes`).
@@ -62,6 +66,9 @@ pub struct Output {
 pub const UPSTREAM_DIR: &str = "openapi/upstream";
 /// The merged spec's path, relative to the repository root.
 pub const SPEC_PATH: &str = "openapi/vast.json";
+/// The copy of the merged spec that `vast_api::SPEC` embeds (inside the
+/// crate, so that the packaged crate has it), relative to the repository root.
+pub const SPEC_COPY_PATH: &str = "vast-api/spec/vast.json";
 /// The generated client's path, relative to the repository root.
 pub const GENERATED_PATH: &str = "vast-api/src/generated.rs";
 /// The generated operation table's path, relative to the repository root.
@@ -99,10 +106,16 @@ pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output;
     ])
 }
 
-/// Produces the generated files of the repository at `root`: its upstream
-/// documents and [`operations::OPERATIONS`].
-pub fn render(root: &Path) -> Result<[Output; 3], String> {
-    generate(&root.join(UPSTREAM_DIR), operations::OPERATIONS)
+/// Produces the generated files of the repository at `root` from its
+/// upstream documents and [`operations::OPERATIONS`]: [`generate`]'s three,
+/// then the merged spec again at [`SPEC_COPY_PATH`].
+pub fn render(root: &Path) -> Result<[Output; 4], String> {
+    let [spec, code, table] = generate(&root.join(UPSTREAM_DIR), operations::OPERATIONS)?;
+    let copy = Output {
+        path: SPEC_COPY_PATH,
+        text: spec.text.clone(),
+    };
+    Ok([spec, code, table, copy])
 }
 
 /// Writes the generated files under `root`.

@@ -16,8 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Merge openapi/upstream/*.yaml into openapi/vast.json following the
-    /// operation table, regenerate vast-api/src/generated.rs with progenitor
+    /// Merge openapi/upstream/*.yaml into openapi/vast.json (and its copy
+    /// vast-api/spec/vast.json) following the operation table, regenerate vast-api/src/generated.rs with progenitor
     /// and write the table as vast-api/src/operations.rs.
     Generate {
         /// Regenerate in memory only; print a diff and fail if a checked-in
@@ -43,8 +43,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate { check: false } => xtask::write(&root).map(|()| {
             eprintln!(
-                "wrote {}, {} and {}",
+                "wrote {}, {}, {} and {}",
                 xtask::SPEC_PATH,
+                xtask::SPEC_COPY_PATH,
                 xtask::GENERATED_PATH,
                 xtask::OPERATIONS_PATH
             );

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 fn copy_of_repo() -> tempfile::TempDir {
     let root = xtask::root();
     let dir = tempfile::tempdir().unwrap();
-    for rel in ["openapi/upstream", "vast-api/src"] {
+    for rel in ["openapi/upstream", "vast-api/src", "vast-api/spec"] {
         std::fs::create_dir_all(dir.path().join(rel)).unwrap();
     }
     for name in xtask::operations::documents(xtask::operations::OPERATIONS) {
@@ -17,6 +17,7 @@ fn copy_of_repo() -> tempfile::TempDir {
     }
     for rel in [
         xtask::SPEC_PATH,
+        xtask::SPEC_COPY_PATH,
         xtask::GENERATED_PATH,
         xtask::OPERATIONS_PATH,
     ] {
@@ -76,10 +77,36 @@ fn a_changed_field_type_upstream_fails_the_check_with_a_diff() {
         "{diff}"
     );
     assert!(
+        diff.contains("--- vast-api/spec/vast.json (checked in)"),
+        "the copy vast_api::SPEC embeds follows: {diff}"
+    );
+    assert!(
         diff.contains("--- vast-api/src/generated.rs (checked in)"),
         "{diff}"
     );
     assert!(diff.contains("pub dst_id: ::std::string::String"), "{diff}");
+}
+
+#[test]
+fn an_edited_spec_copy_in_the_crate_fails_the_check_with_a_diff() {
+    let dir = copy_of_repo();
+    edit(
+        &dir.path().join(xtask::SPEC_COPY_PATH),
+        "\"operationId\": \"cancelSync\"",
+        "\"operationId\": \"cancelSyncEdited\"",
+    );
+    let out = check(dir.path());
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{diff}");
+    assert!(
+        diff.contains("--- vast-api/spec/vast.json (checked in)"),
+        "{diff}"
+    );
+    assert!(diff.contains("cancelSyncEdited"), "{diff}");
+    assert!(
+        !diff.contains("--- openapi/vast.json") && !diff.contains("generated.rs"),
+        "only the copy drifted: {diff}"
+    );
 }
 
 #[test]
