@@ -1,0 +1,41 @@
+//! A downstream program built from the packaged crates: copy, cloud copy and
+//! cancel sync through `vast-api-ext` against the packaged `vast-mock` (which
+//! reads the spec the packaged `vast-api` embeds). Exits non-zero on any
+//! failure.
+
+use vast_api_ext::{Client, CloudCopy, ConnectionId, InstanceId, Location, Transfer};
+use vast_mock::MockServer;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockServer::start().await?;
+    let client = Client::builder()
+        .api_key("consumer-key")
+        .base_url(mock.uri())
+        .build()?;
+
+    let src: Location = "C.6003036:/workspace/data/".parse()?;
+    let dst: Location = "C.7001234:/workspace/".parse()?;
+    let copied = client.copy(&src, &dst).await?;
+    println!("copy: {:?}", copied.message);
+
+    let upload = CloudCopy::new(
+        InstanceId(6003036),
+        ConnectionId(1004),
+        Transfer::InstanceToCloud,
+    )
+    .src("/workspace/results")
+    .dst("bucket/results");
+    let started = client.cloud_copy(&upload).await?;
+    println!("cloud copy: {:?}", started.result_url);
+
+    let cancelled = client.cancel_sync(InstanceId(7001234)).await?;
+    println!("cancel sync: {:?}", cancelled.message);
+
+    let applied = mock.applied().len();
+    if applied != 3 {
+        return Err(format!("the mock applied {applied} operations, not 3").into());
+    }
+    println!("the packaged mock applied {applied} operations");
+    Ok(())
+}
