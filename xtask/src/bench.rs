@@ -24,7 +24,7 @@ fn output(root: &Path, program: &str, args: &[&str]) -> Result<String, String> {
 }
 
 /// The machine, as a reader needs it to compare figures.
-fn machine() -> String {
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -107,5 +107,11 @@ pub fn run(root: &Path) -> Result<(), String> {
         machine(),
         rustc.trim(),
     );
+    // The build-cost figures are `cargo xtask build-times`'s: keep them.
+    let previous = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
+    let text = match crate::build_times::section(&previous) {
+        Some(section) => crate::build_times::splice(&text, section),
+        None => text,
+    };
     std::fs::write(root.join("BENCHMARKS.md"), text).map_err(|e| format!("BENCHMARKS.md: {e}"))
 }

@@ -46,6 +46,7 @@
 //! on a fixture with one more operation.
 
 pub mod bench;
+pub mod build_times;
 pub mod codegen;
 pub mod man;
 pub mod operations;

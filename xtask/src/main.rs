@@ -27,6 +27,23 @@ enum Command {
     },
     /// Build and run the benchmarks in release mode and write BENCHMARKS.md.
     Bench,
+    /// Clean release builds of a minimal crate that depends on vast-api-ext,
+    /// one per TLS feature set: wall time, the slowest units, tree size,
+    /// binary size. Prints the BENCHMARKS.md section.
+    BuildTimes {
+        /// The checkout to measure (default: the root).
+        #[arg(long)]
+        repo: Option<std::path::PathBuf>,
+        /// Comma-separated feature sets: `default` or a TLS feature.
+        #[arg(long, value_delimiter = ',', default_values_t = xtask::build_times::SETS.map(String::from))]
+        sets: Vec<String>,
+        /// Also build `vast` per set and report its stripped size.
+        #[arg(long)]
+        vast: bool,
+        /// Put the section into BENCHMARKS.md (replacing the previous one).
+        #[arg(long)]
+        write: bool,
+    },
     /// Render the `vast` man pages (vast.1 and one per subcommand) from the
     /// CLI's clap definition into vast-cli/man/.
     Man {
@@ -66,6 +83,29 @@ fn main() -> ExitCode {
             eprintln!("wrote BENCHMARKS.md");
             true
         }),
+        Command::BuildTimes {
+            repo,
+            sets,
+            vast,
+            write,
+        } => {
+            let options = xtask::build_times::Options {
+                repo: repo.unwrap_or_else(|| root.clone()),
+                sets,
+                vast,
+            };
+            xtask::build_times::measure_all(&options).and_then(|section| {
+                print!("{section}");
+                if write {
+                    let path = root.join("BENCHMARKS.md");
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    std::fs::write(&path, xtask::build_times::splice(&text, &section))
+                        .map_err(|e| format!("BENCHMARKS.md: {e}"))?;
+                    eprintln!("wrote BENCHMARKS.md");
+                }
+                Ok(true)
+            })
+        }
         Command::Man { check: false } => xtask::man::write(&root).map(|written| {
             eprintln!("wrote {}", written.join(", "));
             true

@@ -1,0 +1,409 @@
+//! `cargo xtask build-times`: what depending on the SDK costs a downstream
+//! build, per TLS feature set.
+//!
+//! For each feature set, a minimal downstream crate (its own workspace in a
+//! scratch directory, the repository's Cargo.lock, one blocking
+//! `cancel_sync` in `main`, depending on `vast-api-ext` by path and nothing
+//! else) gets a clean release build in a fresh target directory
+//! (`cargo build --release --timings`), one set after the other: the wall
+//! time, the five slowest units of cargo's timings, the crates in its normal
+//! tree and its stripped binary's size. With `--vast`, the `vast` binary is
+//! then built the same way per set and its stripped size reported. Every
+//! scratch directory is deleted after its measurement.
+//!
+//! The figures depend on the machine and on what else runs on it: the load
+//! average before and after each build is printed with them. `--write`
+//! puts the section into BENCHMARKS.md (replacing the previous one); `cargo
+//! xtask bench` keeps it when it rewrites that file.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The section's heading in BENCHMARKS.md.
+pub const HEADING: &str = "## Build cost: `cargo xtask build-times`";
+
+/// The command line a reader reruns to reproduce the section.
+pub const COMMAND: &str = "cargo xtask build-times --vast --write";
+
+/// The TLS feature sets measured by default, the default first.
+pub const SETS: [&str; 3] = ["default", "rustls-ring", "native-tls"];
+
+/// The minimal downstream crate's `main`.
+const MAIN_RS: &str = r#"//! A minimal downstream program: one call through vast-api-ext.
+fn main() -> Result<(), vast_api_ext::Error> {
+    let client = vast_api_ext::blocking::Client::builder()
+        .api_key("build-times")
+        .build_blocking()?;
+    let outcome = client.cancel_sync(vast_api_ext::InstanceId(1))?;
+    println!("{:?}", outcome.message);
+    Ok(())
+}
+"#;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The checkout whose `vast-api-ext` (and `vast-cli`) is measured.
+    pub repo: PathBuf,
+    /// Feature sets: `default`, or a TLS feature built with default
+    /// features off.
+    pub sets: Vec<String>,
+    /// Also build `vast` per set and report its stripped size.
+    pub vast: bool,
+}
+
+/// One unit of cargo's timings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// The crate and what was built (`aws-lc-sys (build script run)`).
+    pub label: String,
+    /// Seconds.
+    pub duration: f64,
+}
+
+/// One feature set's figures.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    /// The feature set.
+    pub set: String,
+    /// Wall time of `cargo build --release --timings`.
+    pub wall: Duration,
+    /// The sum of all units' durations (compile time; more than the wall
+    /// time on several cores).
+    pub unit_total: f64,
+    /// The five slowest units.
+    pub top: Vec<Unit>,
+    /// Crates in the minimal crate's normal tree, itself included.
+    pub crates: usize,
+    /// The minimal crate's binary, stripped, in bytes.
+    pub binary: u64,
+    /// `vast`'s binary for this set, stripped, in bytes (with `--vast`).
+    pub vast: Option<u64>,
+    /// Load averages (1 min) before and after the build.
+    pub load: (String, String),
+}
+
+fn run(command: &mut Command, what: &str) -> Result<String, String> {
+    let out = command
+        .output()
+        .map_err(|e| format!("running {what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("{what}: {e}"))
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.env("CARGO_INCREMENTAL", "0");
+    command
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The `vast-api-ext` dependency line for a feature set.
+fn dependency(repo: &Path, set: &str) -> String {
+    let path = repo.join("vast-api-ext");
+    let path = path.display();
+    match set {
+        "default" => format!(r#"vast-api-ext = {{ path = "{path}", features = ["blocking"] }}"#),
+        tls => format!(
+            r#"vast-api-ext = {{ path = "{path}", default-features = false, features = ["blocking", "{tls}"] }}"#
+        ),
+    }
+}
+
+/// A fresh scratch directory.
+fn scratch(name: &str) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "vast-build-times-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Size of `binary` after `strip` (on a copy).
+fn stripped_size(binary: &Path) -> Result<u64, String> {
+    let copy = binary.with_extension("stripped");
+    std::fs::copy(binary, &copy).map_err(|e| format!("{}: {e}", binary.display()))?;
+    run(Command::new("strip").arg(&copy), "strip")?;
+    let size = std::fs::metadata(&copy)
+        .map_err(|e| format!("{}: {e}", copy.display()))?
+        .len();
+    Ok(size)
+}
+
+/// Parses the units of a `cargo-timing.html` (its `UNIT_DATA` array).
+pub fn units(html: &str) -> Result<Vec<Unit>, String> {
+    let start = html
+        .find("const UNIT_DATA = ")
+        .ok_or("no UNIT_DATA in the timings")?
+        + "const UNIT_DATA = ".len();
+    let end = html[start..]
+        .find("\n];")
+        .ok_or("UNIT_DATA does not end")?
+        + start
+        + 2;
+    let data: Vec<Value> =
+        serde_json::from_str(&html[start..end]).map_err(|e| format!("UNIT_DATA: {e}"))?;
+    Ok(data
+        .iter()
+        .map(|unit| {
+            let name = unit["name"].as_str().unwrap_or("?");
+            let target = unit["target"].as_str().unwrap_or("").trim();
+            let mode = unit["mode"].as_str().unwrap_or("");
+            let label = if mode == "run-custom-build" {
+                format!("{name} (build script run)")
+            } else if target.contains("build-script") || target.contains("custom-build") {
+                format!("{name} (build script)")
+            } else {
+                name.to_owned()
+            };
+            Unit {
+                label,
+                duration: unit["duration"].as_f64().unwrap_or(0.0),
+            }
+        })
+        .collect())
+}
+
+/// Measures one feature set of the minimal crate.
+fn measure(repo: &Path, set: &str) -> Result<Measure, String> {
+    let dir = scratch(set)?;
+    let result = measure_in(&dir, repo, set);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
+    let manifest = format!(
+        "[package]\nname = \"minimal\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [workspace]\n\n[dependencies]\n{}\n",
+        dependency(repo, set)
+    );
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("src/main.rs"), MAIN_RS).map_err(|e| e.to_string())?;
+    std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let target = dir.join("target");
+    // Resolve (and download) before the clock starts.
+    run(
+        cargo().arg("fetch").current_dir(dir),
+        &format!("cargo fetch ({set})"),
+    )?;
+    let tree = run(
+        cargo()
+            .args(["tree", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+            .current_dir(dir),
+        &format!("cargo tree ({set})"),
+    )?;
+    let mut names: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let before = load_average();
+    let start = Instant::now();
+    run(
+        cargo()
+            .args(["build", "--release", "--timings", "--offline"])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(dir),
+        &format!("cargo build ({set})"),
+    )?;
+    let wall = start.elapsed();
+    let after = load_average();
+    let html = std::fs::read_to_string(target.join("cargo-timings/cargo-timing.html"))
+        .map_err(|e| format!("timings ({set}): {e}"))?;
+    let mut all = units(&html)?;
+    let unit_total = all.iter().map(|u| u.duration).sum();
+    all.sort_by(|a, b| b.duration.total_cmp(&a.duration));
+    all.truncate(5);
+    Ok(Measure {
+        set: set.to_owned(),
+        wall,
+        unit_total,
+        top: all,
+        crates: names.len(),
+        binary: stripped_size(&target.join("release/minimal"))?,
+        vast: None,
+        load: (before, after),
+    })
+}
+
+/// Builds `vast` for a feature set in a fresh target directory and returns
+/// its stripped size.
+fn vast_size(repo: &Path, set: &str) -> Result<u64, String> {
+    let dir = scratch(&format!("vast-{set}"))?;
+    let mut command = cargo();
+    command
+        .args(["build", "--release", "--locked", "-p", "vast-cli", "--bin", "vast"])
+        .env("CARGO_TARGET_DIR", &dir)
+        .current_dir(repo);
+    if set != "default" {
+        command.args(["--no-default-features", "--features", set]);
+    }
+    let result = run(&mut command, &format!("cargo build vast ({set})"))
+        .and_then(|_| stripped_size(&dir.join("release/vast")));
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Measures every set in turn and renders the section.
+pub fn measure_all(options: &Options) -> Result<String, String> {
+    let mut measures = Vec::new();
+    for set in &options.sets {
+        eprintln!("build-times: {set}…");
+        let m = measure(&options.repo, set)?;
+        eprintln!("build-times: {set}: {:.1} s", m.wall.as_secs_f64());
+        measures.push(m);
+    }
+    if options.vast {
+        for m in &mut measures {
+            eprintln!("build-times: vast ({})…", m.set);
+            m.vast = Some(vast_size(&options.repo, &m.set)?);
+        }
+    }
+    let rustc = run(Command::new("rustc").arg("--version"), "rustc --version")?;
+    Ok(render(&measures, rustc.trim(), &crate::bench::machine()))
+}
+
+/// The BENCHMARKS.md section for `measures` (the first is the reference).
+pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let mut text = format!(
+        "{HEADING}\n\n\
+         Produced by `{COMMAND}`: a clean release build (`cargo build --release --timings`, \
+         a fresh target directory each time, the sets one after the other) of a minimal \
+         downstream crate that depends on `vast-api-ext` only (features `blocking` and the \
+         set's TLS feature, default features off except in `default`) and makes one call in \
+         `main`. Wall times depend on what else the machine runs: the 1-minute load average \
+         before and after each build is shown.\n\n\
+         - Machine: {machine}\n- Toolchain: {rustc}\n- Date: {date}\n\n\
+         | feature set | wall (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
+         |---|---:|---:|---:|---:|---:|---:|---|\n",
+        measures.first().map_or("default", |m| m.set.as_str())
+    );
+    let reference = measures.first().map_or(1.0, |m| m.wall.as_secs_f64());
+    for m in measures {
+        text.push_str(&format!(
+            "| `{}` | {:.1} | {:.0} % | {:.1} | {} | {} | {} | {} → {} |\n",
+            m.set,
+            m.wall.as_secs_f64(),
+            100.0 * m.wall.as_secs_f64() / reference,
+            m.unit_total,
+            m.crates,
+            mib(m.binary),
+            m.vast.map_or("—".to_owned(), mib),
+            m.load.0,
+            m.load.1,
+        ));
+    }
+    text.push_str("\nThe five slowest units of each build (seconds, share of the compile time):\n\n");
+    for m in measures {
+        let top: Vec<String> = m
+            .top
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} {:.1} ({:.0} %)",
+                    u.label,
+                    u.duration,
+                    100.0 * u.duration / m.unit_total.max(f64::EPSILON)
+                )
+            })
+            .collect();
+        text.push_str(&format!("- `{}`: {}\n", m.set, top.join(", ")));
+    }
+    text
+}
+
+/// `text` with the section under [`HEADING`] replaced by `section` (or
+/// `section` appended when there is none). A section ends at the next `## `
+/// heading.
+pub fn splice(text: &str, section: &str) -> String {
+    let section = section.trim_end();
+    match text.find(HEADING) {
+        Some(start) => {
+            let rest = &text[start + HEADING.len()..];
+            let end = rest
+                .find("\n## ")
+                .map_or(text.len(), |i| start + HEADING.len() + i + 1);
+            format!("{}{section}\n\n{}", &text[..start], &text[end..])
+                .trim_end()
+                .to_owned()
+                + "\n"
+        }
+        None => format!("{}\n\n{section}\n", text.trim_end()),
+    }
+}
+
+/// The section under [`HEADING`] in `text`, if any (to keep it when the
+/// rest of the file is rewritten).
+pub fn section(text: &str) -> Option<&str> {
+    let start = text.find(HEADING)?;
+    let rest = &text[start + HEADING.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(text.len(), |i| start + HEADING.len() + i + 1);
+    Some(text[start..end].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_are_read_from_cargo_timings() {
+        let html = "<script>\nDURATION = 1;\nconst UNIT_DATA = [\n  {\"name\": \"aws-lc-sys\", \"target\": \" build-script-build\", \"mode\": \"run-custom-build\", \"duration\": 88.5},\n  {\"name\": \"ring\", \"target\": \"\", \"mode\": \"todo\", \"duration\": 9.25}\n];\nconst CONCURRENCY_DATA = [];";
+        let units = units(html).unwrap();
+        assert_eq!(
+            units,
+            [
+                Unit {
+                    label: "aws-lc-sys (build script run)".into(),
+                    duration: 88.5
+                },
+                Unit {
+                    label: "ring".into(),
+                    duration: 9.25
+                }
+            ]
+        );
+        assert!(super::units("no data").is_err());
+    }
+
+    #[test]
+    fn the_section_is_replaced_in_place_or_appended_and_can_be_read_back() {
+        let new = format!("{HEADING}\n\nnew figures\n");
+        let with = format!("# B\n\n## A\n\na\n\n{HEADING}\n\nold\n\n## C\n\nc\n");
+        let spliced = splice(&with, &new);
+        assert_eq!(
+            spliced,
+            format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n\n## C\n\nc\n")
+        );
+        assert_eq!(section(&spliced), Some(new.trim_end()));
+        let at_end = splice("# B\n\n## A\n\na\n", &new);
+        assert_eq!(at_end, format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n"));
+        assert_eq!(splice(&at_end, &new), at_end);
+        assert_eq!(section("# B\n"), None);
+    }
+}
