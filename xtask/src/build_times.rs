@@ -30,6 +30,21 @@ pub const COMMAND: &str = "cargo xtask build-times --vast --write";
 /// The TLS feature sets measured by default, the default first.
 pub const SETS: [&str; 3] = ["default", "rustls-ring", "native-tls"];
 
+/// Crates whose compile time the section lists for every set (the TLS
+/// stacks, and the optional parts this repository dropped or made optional:
+/// HTTP/2 and schemars), each summed over its units.
+pub const WATCHED: [&str; 9] = [
+    "aws-lc-sys",
+    "aws-lc-rs",
+    "ring",
+    "rustls",
+    "openssl-sys",
+    "openssl",
+    "h2",
+    "schemars",
+    "schemars_derive",
+];
+
 /// The minimal downstream crate's `main`.
 const MAIN_RS: &str = r#"//! A minimal downstream program: one call through vast-api-ext.
 fn main() -> Result<(), vast_api_ext::Error> {
@@ -57,6 +72,8 @@ pub struct Options {
 /// One unit of cargo's timings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
+    /// The crate's name.
+    pub name: String,
     /// The crate and what was built (`aws-lc-sys (build script run)`).
     pub label: String,
     /// Seconds.
@@ -75,6 +92,9 @@ pub struct Measure {
     pub unit_total: f64,
     /// The five slowest units.
     pub top: Vec<Unit>,
+    /// Seconds spent on each of [`WATCHED`] (all its units), `None` when
+    /// it is not built.
+    pub watched: Vec<(&'static str, Option<f64>)>,
     /// Crates in the minimal crate's normal tree, itself included.
     pub crates: usize,
     /// The minimal crate's binary, stripped, in bytes.
@@ -125,10 +145,7 @@ fn dependency(repo: &Path, set: &str) -> String {
 
 /// A fresh scratch directory.
 fn scratch(name: &str) -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "vast-build-times-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("vast-build-times-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(dir)
@@ -151,11 +168,7 @@ pub fn units(html: &str) -> Result<Vec<Unit>, String> {
         .find("const UNIT_DATA = ")
         .ok_or("no UNIT_DATA in the timings")?
         + "const UNIT_DATA = ".len();
-    let end = html[start..]
-        .find("\n];")
-        .ok_or("UNIT_DATA does not end")?
-        + start
-        + 2;
+    let end = html[start..].find("\n];").ok_or("UNIT_DATA does not end")? + start + 2;
     let data: Vec<Value> =
         serde_json::from_str(&html[start..end]).map_err(|e| format!("UNIT_DATA: {e}"))?;
     Ok(data
@@ -172,6 +185,7 @@ pub fn units(html: &str) -> Result<Vec<Unit>, String> {
                 name.to_owned()
             };
             Unit {
+                name: name.to_owned(),
                 label,
                 duration: unit["duration"].as_f64().unwrap_or(0.0),
             }
@@ -206,7 +220,9 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
     )?;
     let tree = run(
         cargo()
-            .args(["tree", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+            .args([
+                "tree", "-e", "normal", "--prefix", "none", "--format", "{p}",
+            ])
             .current_dir(dir),
         &format!("cargo tree ({set})"),
     )?;
@@ -231,6 +247,17 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
         .map_err(|e| format!("timings ({set}): {e}"))?;
     let mut all = units(&html)?;
     let unit_total = all.iter().map(|u| u.duration).sum();
+    let watched = WATCHED
+        .iter()
+        .map(|name| {
+            let mine: Vec<f64> = all
+                .iter()
+                .filter(|u| u.name == *name)
+                .map(|u| u.duration)
+                .collect();
+            (*name, (!mine.is_empty()).then(|| mine.iter().sum()))
+        })
+        .collect();
     all.sort_by(|a, b| b.duration.total_cmp(&a.duration));
     all.truncate(5);
     Ok(Measure {
@@ -238,6 +265,7 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
         wall,
         unit_total,
         top: all,
+        watched,
         crates: names.len(),
         binary: stripped_size(&target.join("release/minimal"))?,
         vast: None,
@@ -251,7 +279,15 @@ fn vast_size(repo: &Path, set: &str) -> Result<u64, String> {
     let dir = scratch(&format!("vast-{set}"))?;
     let mut command = cargo();
     command
-        .args(["build", "--release", "--locked", "-p", "vast-cli", "--bin", "vast"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "vast-cli",
+            "--bin",
+            "vast",
+        ])
         .env("CARGO_TARGET_DIR", &dir)
         .current_dir(repo);
     if set != "default" {
@@ -317,7 +353,9 @@ pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
             m.load.1,
         ));
     }
-    text.push_str("\nThe five slowest units of each build (seconds, share of the compile time):\n\n");
+    text.push_str(
+        "\nThe five slowest units of each build (seconds, share of the compile time):\n\n",
+    );
     for m in measures {
         let top: Vec<String> = m
             .top
@@ -332,6 +370,25 @@ pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
             })
             .collect();
         text.push_str(&format!("- `{}`: {}\n", m.set, top.join(", ")));
+    }
+    text.push_str(
+        "\nSeconds spent on some crates (all their units; — : not built):\n\n| feature set |",
+    );
+    for name in WATCHED {
+        text.push_str(&format!(" {name} |"));
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---:|".repeat(WATCHED.len()));
+    text.push('\n');
+    for m in measures {
+        text.push_str(&format!("| `{}` |", m.set));
+        for (_, seconds) in &m.watched {
+            text.push_str(&match seconds {
+                Some(s) => format!(" {s:.1} |"),
+                None => " — |".to_owned(),
+            });
+        }
+        text.push('\n');
     }
     text
 }
@@ -379,10 +436,12 @@ mod tests {
             units,
             [
                 Unit {
+                    name: "aws-lc-sys".into(),
                     label: "aws-lc-sys (build script run)".into(),
                     duration: 88.5
                 },
                 Unit {
+                    name: "ring".into(),
                     label: "ring".into(),
                     duration: 9.25
                 }
@@ -402,7 +461,10 @@ mod tests {
         );
         assert_eq!(section(&spliced), Some(new.trim_end()));
         let at_end = splice("# B\n\n## A\n\na\n", &new);
-        assert_eq!(at_end, format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n"));
+        assert_eq!(
+            at_end,
+            format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n")
+        );
         assert_eq!(splice(&at_end, &new), at_end);
         assert_eq!(section("# B\n"), None);
     }
