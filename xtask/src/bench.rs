@@ -49,13 +49,19 @@ fn crate_count(root: &Path, package: &str) -> Result<usize, String> {
             package,
         ],
     )?;
+    Ok(distinct_crates(&tree))
+}
+
+/// Number of distinct crate names in the output of `cargo tree --prefix none
+/// --format {p}` (a crate reached twice, or in two versions, counts once).
+pub fn distinct_crates(tree: &str) -> usize {
     let mut names: Vec<&str> = tree
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     names.sort_unstable();
     names.dedup();
-    Ok(names.len())
+    names.len()
 }
 
 /// Builds and runs the benchmark, then writes BENCHMARKS.md under `root`.

@@ -226,12 +226,7 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
             .current_dir(dir),
         &format!("cargo tree ({set})"),
     )?;
-    let mut names: Vec<&str> = tree
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
+    let crates = crate::bench::distinct_crates(&tree);
     let before = load_average();
     let start = Instant::now();
     run(
@@ -266,7 +261,7 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
         unit_total,
         top: all,
         watched,
-        crates: names.len(),
+        crates,
         binary: stripped_size(&target.join("release/minimal"))?,
         vast: None,
         load: (before, after),
