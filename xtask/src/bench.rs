@@ -106,9 +106,10 @@ pub fn run(root: &Path) -> Result<(), String> {
          Not a test: it asserts no timing.\n\n\
          - Machine: {}\n- Toolchain: {}\n- Date: {date}\n\n{report}\n\
          ### Dependency cost\n\n\
-         Distinct crates in the normal (non-dev) dependency tree, the crate itself included \
-         (`cargo tree -e normal -p <crate>`). `tests/tests/dependencies.rs` checks that none \
-         of them is a code generator or OpenSSL.\n\n\
+         Distinct crates in the normal (non-dev) dependency tree with the default features \
+         (rustls), the crate itself included (`cargo tree -e normal -p <crate>`); per TLS \
+         feature set in \"Build cost\" below. `tests/tests/dependencies.rs` checks that none \
+         of them is a code generator, and which TLS crates each feature set brings.\n\n\
          | crate | crates in its normal tree |\n|---|---:|\n{deps}\n{cli}",
         machine(),
         rustc.trim(),

@@ -7,9 +7,11 @@
 //! else) gets a clean release build in a fresh target directory
 //! (`cargo build --release --timings`), one set after the other: the wall
 //! time, the five slowest units of cargo's timings, the crates in its normal
-//! tree and its stripped binary's size. With `--vast`, the `vast` binary is
-//! then built the same way per set and its stripped size reported. Every
-//! scratch directory is deleted after its measurement.
+//! tree and its stripped binary's size. `--before DIR` measures another
+//! checkout's default set the same way, last (the code before a change).
+//! With `--vast`, the `vast` binary is then built the same way per row and
+//! its stripped size reported. Every scratch directory is deleted after its
+//! measurement.
 //!
 //! The figures depend on the machine and on what else runs on it: the load
 //! average before and after each build is printed with them. `--write`
@@ -24,8 +26,17 @@ use std::time::{Duration, Instant};
 /// The section's heading in BENCHMARKS.md.
 pub const HEADING: &str = "## Build cost: `cargo xtask build-times`";
 
-/// The command line a reader reruns to reproduce the section.
-pub const COMMAND: &str = "cargo xtask build-times --vast --write";
+/// The command line that reproduces a section measured with `options`.
+pub fn command(options: &Options) -> String {
+    let mut command = format!("cargo xtask build-times --sets {}", options.sets.join(","));
+    if options.vast {
+        command.push_str(" --vast");
+    }
+    if let Some(before) = &options.before {
+        command.push_str(&format!(" --before {}", before.display()));
+    }
+    command + " --write"
+}
 
 /// The TLS feature sets measured by default, the default first.
 pub const SETS: [&str; 3] = ["default", "rustls-ring", "native-tls"];
@@ -67,6 +78,9 @@ pub struct Options {
     pub sets: Vec<String>,
     /// Also build `vast` per set and report its stripped size.
     pub vast: bool,
+    /// Another checkout (the code before a change) whose default set is
+    /// measured last, the same way, as one more row.
+    pub before: Option<PathBuf>,
 }
 
 /// One unit of cargo's timings.
@@ -85,6 +99,10 @@ pub struct Unit {
 pub struct Measure {
     /// The feature set.
     pub set: String,
+    /// The row's name: the set, and "before" for [`Options::before`].
+    pub label: String,
+    /// The checkout measured.
+    pub repo: PathBuf,
     /// Wall time of `cargo build --release --timings`.
     pub wall: Duration,
     /// The sum of all units' durations (compile time; more than the wall
@@ -257,6 +275,8 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
     all.truncate(5);
     Ok(Measure {
         set: set.to_owned(),
+        label: format!("`{set}`"),
+        repo: repo.to_owned(),
         wall,
         unit_total,
         top: all,
@@ -298,8 +318,37 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// The published crates whose normal trees the section counts per set.
+pub const PACKAGES: [&str; 4] = ["vast-api", "vast-api-ext", "vast-cli", "vast-mock"];
+
+/// Crates in `package`'s normal tree in `repo` with a feature set (`None`
+/// when the package has no such feature: vast-mock has no TLS feature).
+fn tree_size(repo: &Path, package: &str, set: &str) -> Result<Option<usize>, String> {
+    let mut command = cargo();
+    command
+        .args(["tree", "--locked", "-e", "normal", "--prefix", "none"])
+        .args(["--format", "{p}", "-p", package])
+        .current_dir(repo);
+    if set != "default" {
+        if package == "vast-mock" {
+            return Ok(None);
+        }
+        command.args(["--no-default-features", "--features", set]);
+    }
+    let tree = run(&mut command, &format!("cargo tree -p {package} ({set})"))?;
+    Ok(Some(crate::bench::distinct_crates(&tree)))
+}
+
 /// Measures every set in turn and renders the section.
 pub fn measure_all(options: &Options) -> Result<String, String> {
+    let mut trees = Vec::new();
+    for package in PACKAGES {
+        let mut sizes = Vec::new();
+        for set in &options.sets {
+            sizes.push(tree_size(&options.repo, package, set)?);
+        }
+        trees.push((package, sizes));
+    }
     let mut measures = Vec::new();
     for set in &options.sets {
         eprintln!("build-times: {set}…");
@@ -307,27 +356,50 @@ pub fn measure_all(options: &Options) -> Result<String, String> {
         eprintln!("build-times: {set}: {:.1} s", m.wall.as_secs_f64());
         measures.push(m);
     }
+    if let Some(before) = &options.before {
+        eprintln!("build-times: before ({})…", before.display());
+        let mut m = measure(before, "default")?;
+        eprintln!("build-times: before: {:.1} s", m.wall.as_secs_f64());
+        m.label = "`default`, before".to_owned();
+        measures.push(m);
+    }
     if options.vast {
         for m in &mut measures {
-            eprintln!("build-times: vast ({})…", m.set);
-            m.vast = Some(vast_size(&options.repo, &m.set)?);
+            eprintln!("build-times: vast ({})…", m.label);
+            m.vast = Some(vast_size(&m.repo, &m.set)?);
         }
     }
     let rustc = run(Command::new("rustc").arg("--version"), "rustc --version")?;
-    Ok(render(&measures, rustc.trim(), &crate::bench::machine()))
+    let machine = crate::bench::machine();
+    Ok(render(
+        &measures,
+        &trees,
+        &command(options),
+        rustc.trim(),
+        &machine,
+    ))
 }
 
-/// The BENCHMARKS.md section for `measures` (the first is the reference).
-pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
+/// The BENCHMARKS.md section for `measures` (the first is the reference)
+/// and the published crates' tree sizes (`trees`: per package, one size
+/// per set, in the order of `measures`).
+pub fn render(
+    measures: &[Measure],
+    trees: &[(&str, Vec<Option<usize>>)],
+    command: &str,
+    rustc: &str,
+    machine: &str,
+) -> String {
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let mut text = format!(
         "{HEADING}\n\n\
-         Produced by `{COMMAND}`: a clean release build (`cargo build --release --timings`, \
+         Produced by `{command}`: a clean release build (`cargo build --release --timings`, \
          a fresh target directory each time, the sets one after the other) of a minimal \
          downstream crate that depends on `vast-api-ext` only (features `blocking` and the \
          set's TLS feature, default features off except in `default`) and makes one call in \
-         `main`. Wall times depend on what else the machine runs: the 1-minute load average \
-         before and after each build is shown.\n\n\
+         `main`. A \"before\" row is the same measurement of the checkout given to `--before` \
+         (the code before a change, e.g. `git archive main`). Wall times depend on what else \
+         the machine runs: the 1-minute load average before and after each build is shown.\n\n\
          - Machine: {machine}\n- Toolchain: {rustc}\n- Date: {date}\n\n\
          | feature set | wall (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
          |---|---:|---:|---:|---:|---:|---:|---|\n",
@@ -336,8 +408,8 @@ pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
     let reference = measures.first().map_or(1.0, |m| m.wall.as_secs_f64());
     for m in measures {
         text.push_str(&format!(
-            "| `{}` | {:.1} | {:.0} % | {:.1} | {} | {} | {} | {} → {} |\n",
-            m.set,
+            "| {} | {:.1} | {:.0} % | {:.1} | {} | {} | {} | {} → {} |\n",
+            m.label,
             m.wall.as_secs_f64(),
             100.0 * m.wall.as_secs_f64() / reference,
             m.unit_total,
@@ -364,7 +436,7 @@ pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
                 )
             })
             .collect();
-        text.push_str(&format!("- `{}`: {}\n", m.set, top.join(", ")));
+        text.push_str(&format!("- {}: {}\n", m.label, top.join(", ")));
     }
     text.push_str(
         "\nSeconds spent on some crates (all their units; — : not built):\n\n| feature set |",
@@ -376,12 +448,30 @@ pub fn render(measures: &[Measure], rustc: &str, machine: &str) -> String {
     text.push_str(&"---:|".repeat(WATCHED.len()));
     text.push('\n');
     for m in measures {
-        text.push_str(&format!("| `{}` |", m.set));
+        text.push_str(&format!("| {} |", m.label));
         for (_, seconds) in &m.watched {
             text.push_str(&match seconds {
                 Some(s) => format!(" {s:.1} |"),
                 None => " — |".to_owned(),
             });
+        }
+        text.push('\n');
+    }
+    text.push_str("\nCrates in each published crate's normal tree (`cargo tree -e normal -p <crate>`, the set's features), itself included:\n\n| crate |");
+    let sets: Vec<&Measure> = measures
+        .iter()
+        .filter(|m| m.label == format!("`{}`", m.set))
+        .collect();
+    for m in &sets {
+        text.push_str(&format!(" `{}` |", m.set));
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---:|".repeat(sets.len()));
+    text.push('\n');
+    for (package, sizes) in trees {
+        text.push_str(&format!("| {package} |"));
+        for size in sizes {
+            text.push_str(&size.map_or(" — |".to_owned(), |n| format!(" {n} |")));
         }
         text.push('\n');
     }

@@ -43,6 +43,10 @@ enum Command {
         /// Put the section into BENCHMARKS.md (replacing the previous one).
         #[arg(long)]
         write: bool,
+        /// Another checkout (e.g. `git archive main`) whose default build is
+        /// measured last, as a "before" row.
+        #[arg(long)]
+        before: Option<std::path::PathBuf>,
     },
     /// Render the `vast` man pages (vast.1 and one per subcommand) from the
     /// CLI's clap definition into vast-cli/man/.
@@ -88,11 +92,13 @@ fn main() -> ExitCode {
             sets,
             vast,
             write,
+            before,
         } => {
             let options = xtask::build_times::Options {
                 repo: repo.unwrap_or_else(|| root.clone()),
                 sets,
                 vast,
+                before,
             };
             xtask::build_times::measure_all(&options).and_then(|section| {
                 print!("{section}");
