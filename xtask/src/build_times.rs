@@ -9,9 +9,10 @@
 //! time, the five slowest units of cargo's timings, the crates in its normal
 //! tree and its stripped binary's size. `--before DIR` measures another
 //! checkout's default set the same way, last (the code before a change).
-//! With `--vast`, the `vast` binary is then built the same way per row and
-//! its stripped size reported. Every scratch directory is deleted after its
-//! measurement.
+//! `--rounds N` measures every row N times, alternating the order, and
+//! shows each row's median. With `--vast`, the `vast` binary is then built
+//! per row (one target directory per checkout) and its stripped size
+//! reported. Every scratch directory is deleted after its measurement.
 //!
 //! The figures depend on the machine and on what else runs on it: the load
 //! average before and after each build is printed with them. `--write`
@@ -28,7 +29,11 @@ pub const HEADING: &str = "## Build cost: `cargo xtask build-times`";
 
 /// The command line that reproduces a section measured with `options`.
 pub fn command(options: &Options) -> String {
-    let mut command = format!("cargo xtask build-times --sets {}", options.sets.join(","));
+    let mut command = format!(
+        "cargo xtask build-times --sets {} --rounds {}",
+        options.sets.join(","),
+        options.rounds
+    );
     if options.vast {
         command.push_str(" --vast");
     }
@@ -81,6 +86,9 @@ pub struct Options {
     /// Another checkout (the code before a change) whose default set is
     /// measured last, the same way, as one more row.
     pub before: Option<PathBuf>,
+    /// How many times to measure every row, in alternating order; each row
+    /// shows its median run.
+    pub rounds: usize,
 }
 
 /// One unit of cargo's timings.
@@ -121,6 +129,9 @@ pub struct Measure {
     pub vast: Option<u64>,
     /// Load averages (1 min) before and after the build.
     pub load: (String, String),
+    /// The wall time of every round (`--rounds`), shortest first; this
+    /// measure is the median one.
+    pub walls: Vec<Duration>,
 }
 
 fn run(command: &mut Command, what: &str) -> Result<String, String> {
@@ -285,13 +296,14 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
         binary: stripped_size(&target.join("release/minimal"))?,
         vast: None,
         load: (before, after),
+        walls: vec![wall],
     })
 }
 
-/// Builds `vast` for a feature set in a fresh target directory and returns
-/// its stripped size.
-fn vast_size(repo: &Path, set: &str) -> Result<u64, String> {
-    let dir = scratch(&format!("vast-{set}"))?;
+/// Builds `vast` for a feature set in `dir` (a target directory shared by
+/// the sets of one checkout: sizes do not need clean builds) and returns its
+/// stripped size.
+fn vast_size(dir: &Path, repo: &Path, set: &str) -> Result<u64, String> {
     let mut command = cargo();
     command
         .args([
@@ -303,15 +315,13 @@ fn vast_size(repo: &Path, set: &str) -> Result<u64, String> {
             "--bin",
             "vast",
         ])
-        .env("CARGO_TARGET_DIR", &dir)
+        .env("CARGO_TARGET_DIR", dir)
         .current_dir(repo);
     if set != "default" {
         command.args(["--no-default-features", "--features", set]);
     }
-    let result = run(&mut command, &format!("cargo build vast ({set})"))
-        .and_then(|_| stripped_size(&dir.join("release/vast")));
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    run(&mut command, &format!("cargo build vast ({set})"))?;
+    stripped_size(&dir.join("release/vast"))
 }
 
 fn mib(bytes: u64) -> String {
@@ -349,25 +359,60 @@ pub fn measure_all(options: &Options) -> Result<String, String> {
         }
         trees.push((package, sizes));
     }
-    let mut measures = Vec::new();
-    for set in &options.sets {
-        eprintln!("build-times: {set}…");
-        let m = measure(&options.repo, set)?;
-        eprintln!("build-times: {set}: {:.1} s", m.wall.as_secs_f64());
-        measures.push(m);
-    }
+    // The rows: each set of the repository, then the "before" checkout.
+    let mut rows: Vec<(&Path, &str, String)> = options
+        .sets
+        .iter()
+        .map(|set| (options.repo.as_path(), set.as_str(), format!("`{set}`")))
+        .collect();
     if let Some(before) = &options.before {
-        eprintln!("build-times: before ({})…", before.display());
-        let mut m = measure(before, "default")?;
-        eprintln!("build-times: before: {:.1} s", m.wall.as_secs_f64());
-        m.label = "`default`, before".to_owned();
-        measures.push(m);
+        rows.push((before.as_path(), "default", "`default`, before".to_owned()));
+    }
+    // Rounds alternate the order, so that a load that rises or falls during
+    // the run does not favour the rows measured first.
+    let mut runs: Vec<Vec<Measure>> = rows.iter().map(|_| Vec::new()).collect();
+    for round in 0..options.rounds.max(1) {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let (repo, set, label) = &rows[i];
+            eprintln!("build-times: round {}: {label}…", round + 1);
+            let mut m = measure(repo, set)?;
+            eprintln!("build-times: {label}: {:.1} s", m.wall.as_secs_f64());
+            m.label = label.clone();
+            runs[i].push(m);
+        }
+    }
+    // Each row is its median run (the upper one of an even count), with
+    // every run's wall time.
+    let mut measures = Vec::new();
+    for mut row in runs {
+        row.sort_by_key(|m| m.wall);
+        let walls = row.iter().map(|m| m.wall).collect();
+        let mut median = row.swap_remove(row.len() / 2);
+        median.walls = walls;
+        measures.push(median);
     }
     if options.vast {
+        let dirs = [scratch("vast")?, scratch("vast-before")?];
+        let mut result = Ok(());
         for m in &mut measures {
             eprintln!("build-times: vast ({})…", m.label);
-            m.vast = Some(vast_size(&m.repo, &m.set)?);
+            let dir = &dirs[usize::from(m.repo != options.repo)];
+            match vast_size(dir, &m.repo, &m.set) {
+                Ok(size) => m.vast = Some(size),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
         }
+        for dir in &dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        result?;
     }
     let rustc = run(Command::new("rustc").arg("--version"), "rustc --version")?;
     let machine = crate::bench::machine();
@@ -397,20 +442,27 @@ pub fn render(
          a fresh target directory each time, the sets one after the other) of a minimal \
          downstream crate that depends on `vast-api-ext` only (features `blocking` and the \
          set's TLS feature, default features off except in `default`) and makes one call in \
-         `main`. A \"before\" row is the same measurement of the checkout given to `--before` \
+         `main`. Each row is the median of `--rounds` runs, the rounds in alternating order so \
+         that a changing load does not favour the rows measured first; its load figures are \
+         the median run's. A \"before\" row is the same measurement of the checkout given to `--before` \
          (the code before a change, e.g. `git archive main`). Wall times depend on what else \
          the machine runs: the 1-minute load average before and after each build is shown.\n\n\
          - Machine: {machine}\n- Toolchain: {rustc}\n- Date: {date}\n\n\
-         | feature set | wall (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
-         |---|---:|---:|---:|---:|---:|---:|---|\n",
+         | feature set | wall (s), median | every round (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
+         |---|---:|---|---:|---:|---:|---:|---:|---|\n",
         measures.first().map_or("default", |m| m.set.as_str())
     );
     let reference = measures.first().map_or(1.0, |m| m.wall.as_secs_f64());
     for m in measures {
         text.push_str(&format!(
-            "| {} | {:.1} | {:.0} % | {:.1} | {} | {} | {} | {} → {} |\n",
+            "| {} | {:.1} | {} | {:.0} % | {:.1} | {} | {} | {} | {} → {} |\n",
             m.label,
             m.wall.as_secs_f64(),
+            m.walls
+                .iter()
+                .map(|w| format!("{:.1}", w.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", "),
             100.0 * m.wall.as_secs_f64() / reference,
             m.unit_total,
             m.crates,

@@ -47,6 +47,10 @@ enum Command {
         /// measured last, as a "before" row.
         #[arg(long)]
         before: Option<std::path::PathBuf>,
+        /// Measure every row this many times, in alternating order, and
+        /// show each row's median.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
     },
     /// Render the `vast` man pages (vast.1 and one per subcommand) from the
     /// CLI's clap definition into vast-cli/man/.
@@ -93,12 +97,14 @@ fn main() -> ExitCode {
             vast,
             write,
             before,
+            rounds,
         } => {
             let options = xtask::build_times::Options {
                 repo: repo.unwrap_or_else(|| root.clone()),
                 sets,
                 vast,
                 before,
+                rounds,
             };
             xtask::build_times::measure_all(&options).and_then(|section| {
                 print!("{section}");
