@@ -10,7 +10,7 @@
 //! tree and its stripped binary's size. `--before DIR` measures another
 //! checkout's default set the same way, last (the code before a change).
 //! `--rounds N` measures every row N times, alternating the order, and
-//! shows each row's median. With `--vast`, the `vast` binary is then built
+//! shows each row's fastest run. With `--vast`, the `vast` binary is then built
 //! per row (one target directory per checkout) and its stripped size
 //! reported. Every scratch directory is deleted after its measurement.
 //!
@@ -87,7 +87,7 @@ pub struct Options {
     /// measured last, the same way, as one more row.
     pub before: Option<PathBuf>,
     /// How many times to measure every row, in alternating order; each row
-    /// shows its median run.
+    /// shows its fastest run.
     pub rounds: usize,
 }
 
@@ -130,7 +130,7 @@ pub struct Measure {
     /// Load averages (1 min) before and after the build.
     pub load: (String, String),
     /// The wall time of every round (`--rounds`), shortest first; this
-    /// measure is the median one.
+    /// measure is the fastest one.
     pub walls: Vec<Duration>,
 }
 
@@ -385,15 +385,15 @@ pub fn measure_all(options: &Options) -> Result<String, String> {
             runs[i].push(m);
         }
     }
-    // Each row is its median run (the upper one of an even count), with
-    // every run's wall time.
+    // Each row is its fastest run, the one other work on the machine slowed
+    // least, with every run's wall time.
     let mut measures = Vec::new();
     for mut row in runs {
         row.sort_by_key(|m| m.wall);
         let walls = row.iter().map(|m| m.wall).collect();
-        let mut median = row.swap_remove(row.len() / 2);
-        median.walls = walls;
-        measures.push(median);
+        let mut fastest = row.swap_remove(0);
+        fastest.walls = walls;
+        measures.push(fastest);
     }
     if options.vast {
         let dirs = [scratch("vast")?, scratch("vast-before")?];
@@ -442,13 +442,13 @@ pub fn render(
          a fresh target directory each time, the sets one after the other) of a minimal \
          downstream crate that depends on `vast-api-ext` only (features `blocking` and the \
          set's TLS feature, default features off except in `default`) and makes one call in \
-         `main`. Each row is the median of `--rounds` runs, the rounds in alternating order so \
-         that a changing load does not favour the rows measured first; its load figures are \
-         the median run's. A \"before\" row is the same measurement of the checkout given to `--before` \
+         `main`. Each row is the fastest of `--rounds` runs (the one other work on the machine \
+         slowed least), the rounds in alternating order so that a changing load does not \
+         favour the rows measured first; its load figures and units are that run's. A \"before\" row is the same measurement of the checkout given to `--before` \
          (the code before a change, e.g. `git archive main`). Wall times depend on what else \
          the machine runs: the 1-minute load average before and after each build is shown.\n\n\
          - Machine: {machine}\n- Toolchain: {rustc}\n- Date: {date}\n\n\
-         | feature set | wall (s), median | every round (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
+         | feature set | wall (s), fastest | every round (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
          |---|---:|---|---:|---:|---:|---:|---:|---|\n",
         measures.first().map_or("default", |m| m.set.as_str())
     );

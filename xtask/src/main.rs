@@ -48,7 +48,7 @@ enum Command {
         #[arg(long)]
         before: Option<std::path::PathBuf>,
         /// Measure every row this many times, in alternating order, and
-        /// show each row's median.
+        /// show each row's fastest run.
         #[arg(long, default_value_t = 1)]
         rounds: usize,
     },
