@@ -647,7 +647,9 @@ impl Spec {
         &self.document
     }
 
-    /// Every operation, in the document's order.
+    /// Every operation; [`OperationSpec::index`] is the position here. (The
+    /// order is the JSON map's: by path and method, or the document's when
+    /// `serde_json`'s `preserve_order` is on; look operations up by key.)
     pub fn operations(&self) -> &[OperationSpec] {
         &self.operations
     }
