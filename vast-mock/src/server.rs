@@ -584,8 +584,12 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let service = hyper::service::service_fn(move |request| {
         handle(request, Arc::clone(&shared), Arc::clone(&signal))
     });
+    // `half_close`: a client may shut down its sending side once the
+    // request is sent and still read the answer (hyper's default drops such
+    // a connection unanswered if the EOF is seen before the answer is ready).
     let connection = hyper::server::conn::http1::Builder::new()
         .max_buf_size(buffer)
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = connection => {

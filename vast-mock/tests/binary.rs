@@ -122,8 +122,35 @@ fn binary_serves_the_spec_given_with_spec() {
     assert!(stderr.contains("unusable spec: no paths"), "{stderr}");
 }
 
+/// A started binary, killed when dropped: a test that fails before its
+/// SIGTERM leaves no server behind (one would keep `cargo test`'s output
+/// pipe open, and whatever reads it waiting).
+struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts the binary with `args` and returns it with its first stdout line.
-fn spawn(args: &[&str]) -> (Child, String) {
+fn spawn(args: &[&str]) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
         .args(args)
         .stdout(Stdio::piped())
@@ -133,7 +160,7 @@ fn spawn(args: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    (child, first)
+    (Running(child), first)
 }
 
 /// Sends SIGTERM at once, with one syscall: spawning `kill` would take long
