@@ -242,7 +242,9 @@ impl Client {
         let runtime = &self.inner.runtime;
         runtime
             .run(op, || async {
-                let (result, seen) = vast_api::observe(send()).await;
+                // Pinned here, so `observe` holds a pointer, not a copy.
+                let sent = std::pin::pin!(send());
+                let (result, seen) = vast_api::observe(sent).await;
                 check(runtime.clock(), result, seen.status(), documented).await
             })
             .await

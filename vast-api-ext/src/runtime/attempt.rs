@@ -47,7 +47,10 @@ impl Runtime {
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
-        let result = self.attempts(op, attempt).instrument(span.clone()).await;
+        // Pinned where it is made: the call's future is kilobytes, and
+        // wrapping it by value would copy it.
+        let attempts = std::pin::pin!(self.attempts(op, attempt));
+        let result = attempts.instrument(span.clone()).await;
         // Recorded once, when final: a field recorded per attempt would be
         // printed once per attempt by `tracing_subscriber::fmt`.
         match &result {
@@ -99,7 +102,8 @@ impl Runtime {
             let limit = deadline.remaining(clock).min(self.timeout);
             let attempt_span =
                 tracing::debug_span!("attempt", attempt = n, status = tracing::field::Empty);
-            let result = within(clock, limit, attempt())
+            let work = std::pin::pin!(attempt());
+            let result = within(clock, || limit, work)
                 .instrument(attempt_span.clone())
                 .await
                 .unwrap_or_else(|| Err(ErrorKind::Timeout.into()));

@@ -7,6 +7,7 @@ use super::clock::{Clock, later};
 use super::deadline::{Deadline, within};
 use super::retry_config::RetryConfig;
 use crate::Operation;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,10 @@ pub(crate) struct Pacing {
 
 #[derive(Debug)]
 struct Pacer {
+    /// Whether a `429` engaged the spacing (a non-zero interval). Until it
+    /// does, a request's turn is only the in-flight limit: the state's lock
+    /// and the clock are not touched.
+    engaged: AtomicBool,
     state: Mutex<PaceState>,
     in_flight: tokio::sync::Semaphore,
 }
@@ -79,6 +84,9 @@ impl std::fmt::Debug for PaceSlot<'_> {
 
 impl Drop for PaceSlot<'_> {
     fn drop(&mut self) {
+        if !self.pacer.engaged.load(Ordering::Acquire) {
+            return;
+        }
         // Runs before `_permit` is released, so the next holder sees it.
         let mut s = self.pacer.lock();
         if !s.interval.is_zero() {
@@ -94,6 +102,7 @@ impl Pacing {
             .max_in_flight()
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         let pacer = || Pacer {
+            engaged: AtomicBool::new(false),
             state: Mutex::new(PaceState {
                 interval: Duration::ZERO,
                 next_start: None,
@@ -123,12 +132,23 @@ impl Pacing {
             return Ok(None);
         }
         let pacer = &self.pacers[op.index()];
-        let acquire = pacer.in_flight.acquire();
-        let permit = match within(clock, deadline.remaining(clock), acquire).await {
+        let acquire = std::pin::pin!(pacer.in_flight.acquire());
+        let permit = match within(clock, || deadline.remaining(clock), acquire).await {
             Some(Ok(permit)) => permit,
             // The semaphore is never closed; the deadline passed.
             Some(Err(_)) | None => return Err(NoSlot::DeadlinePassed),
         };
+        if !pacer.engaged.load(Ordering::Acquire) {
+            // No spacing: the turn is now, if the deadline has not passed.
+            if clock.now() > deadline.at() {
+                return Err(NoSlot::AfterDeadline(Duration::ZERO));
+            }
+            return Ok(Some(PaceSlot {
+                pacer,
+                clock,
+                _permit: permit,
+            }));
+        }
         let (start, now) = {
             let mut s = pacer.lock();
             let now = clock.now();
@@ -165,9 +185,11 @@ impl Pacing {
             return;
         }
         let not_before = retry_after.map_or(self.interval, |after| after.min(self.max_retry_after));
-        let mut s = self.pacers[op.index()].lock();
+        let pacer = &self.pacers[op.index()];
+        let mut s = pacer.lock();
         s.interval = s.interval.max(self.interval);
         s.successes = 0;
+        pacer.engaged.store(true, Ordering::Release);
         let earliest = later(clock.now(), not_before);
         s.next_start = Some(s.next_start.map_or(earliest, |n| n.max(earliest)));
     }
@@ -177,7 +199,11 @@ impl Pacing {
         if !self.on {
             return;
         }
-        let mut s = self.pacers[op.index()].lock();
+        let pacer = &self.pacers[op.index()];
+        if !pacer.engaged.load(Ordering::Acquire) {
+            return;
+        }
+        let mut s = pacer.lock();
         if s.interval.is_zero() {
             return;
         }
@@ -186,7 +212,11 @@ impl Pacing {
             s.successes = 0;
             s.interval /= 2;
             if s.interval < MIN_INTERVAL {
+                // Relaxed: every turn so far has started at or after the
+                // last `not before`, so nothing is pending.
                 s.interval = Duration::ZERO;
+                s.next_start = None;
+                pacer.engaged.store(false, Ordering::Release);
             }
         }
     }
@@ -293,6 +323,30 @@ mod tests {
         assert_eq!(p.interval(Operation::CloudCopy), Duration::from_millis(100));
         p.throttled(&clock, Operation::CloudCopy, None);
         assert_eq!(p.interval(Operation::CloudCopy), Duration::from_millis(200));
+    }
+
+    #[tokio::test]
+    async fn a_fully_relaxed_endpoint_paces_nothing_until_the_next_429() {
+        let clock = Arc::new(VirtualClock::new());
+        let c = RetryConfig::standard().with_default_pacing_interval(Duration::from_millis(20));
+        let p = Pacing::new(&c);
+        let op = Operation::Copy;
+        p.throttled(&*clock, op, Some(Duration::ZERO));
+        // 20 ms, then 10 ms after 10 successes, then below 10 ms: zero.
+        for _ in 0..2 * RELAX_AFTER {
+            drop(p.slot(&*clock, op, far(&clock)).await);
+            p.succeeded(op);
+        }
+        assert_eq!(p.interval(op), Duration::ZERO);
+        let waited = clock.sleeps().len();
+        for _ in 0..3 {
+            drop(p.slot(&*clock, op, far(&clock)).await);
+        }
+        assert_eq!(clock.sleeps().len(), waited, "no spacing once relaxed");
+        p.throttled(&*clock, op, None);
+        drop(p.slot(&*clock, op, far(&clock)).await);
+        drop(p.slot(&*clock, op, far(&clock)).await);
+        assert_eq!(clock.sleeps()[waited..], [Duration::from_millis(20); 2]);
     }
 
     #[tokio::test]
