@@ -20,12 +20,10 @@ pub fn arb_json(schema: &Value, root: &Value) -> BoxedStrategy<Value> {
 
 fn arb_json_depth(schema: &Value, root: &Value, depth: usize) -> BoxedStrategy<Value> {
     assert!(depth < 16, "schema nests too deep (recursive $ref?)");
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|pointer| root.pointer(pointer))
-            .unwrap_or_else(|| panic!("unresolvable $ref {reference}"));
-        return arb_json_depth(target, root, depth + 1);
+    // The workspace's one `$ref` resolver.
+    let schema = vast_mock::spec::resolve(schema, root);
+    if let Some(reference) = schema.get("$ref") {
+        panic!("unresolvable $ref {reference}");
     }
     if let Some(Value::Array(values)) = schema.get("enum") {
         return proptest::sample::select(values.clone()).boxed();

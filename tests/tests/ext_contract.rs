@@ -66,7 +66,7 @@ fn the_request(mock: &MockServer, op: Operation) -> Result<Value, TestCaseError>
     prop_assert!(!String::from_utf8_lossy(&request.body).contains(API_KEY));
     let applied = mock.applied();
     prop_assert_eq!(applied.len(), 1);
-    prop_assert_eq!(applied[0].operation, op);
+    prop_assert_eq!(applied[0].operation, Some(op));
     prop_assert_eq!(&applied[0].body, &body);
     Ok(body)
 }

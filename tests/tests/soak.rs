@@ -136,7 +136,7 @@ async fn soak() {
         let applied: Vec<_> = mock
             .applied()
             .into_iter()
-            .filter(|a| a.operation == Operation::CloudCopy && a.nth > cc_before)
+            .filter(|a| a.operation == Some(Operation::CloudCopy) && a.nth > cc_before)
             .collect();
         let applied_count = mock.applied_count(Operation::CloudCopy) - cc_applied_before;
         assert_eq!(

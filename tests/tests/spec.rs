@@ -1,7 +1,7 @@
 //! The merged spec against the vendor's documents, and the generated types against the spec.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use vast_api::{Operation, types};
 
@@ -46,42 +46,31 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     ops
 }
 
-/// Follows a `$ref` into `components/schemas`.
+/// Follows a `$ref` into `components/schemas` (the workspace's one
+/// resolver), failing the test on a reference that leads nowhere.
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let pointer = reference.strip_prefix('#').unwrap();
-            spec.pointer(pointer)
-                .unwrap_or_else(|| panic!("{reference} not found"))
-        }
-        None => schema,
-    }
+    let resolved = vast_mock::spec::resolve(schema, spec);
+    assert!(resolved.get("$ref").is_none(), "{resolved} not found");
+    resolved
 }
 
-/// A schema with every property `example` removed (examples are compared on their own).
+/// A schema with its examples removed (examples are compared on their own).
 fn without_examples(schema: &Value) -> Value {
-    let mut schema = schema.clone();
-    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-        for prop in props.values_mut() {
-            prop.as_object_mut().unwrap().remove("example");
-        }
-    }
-    schema
+    let mut media = json!({ "schema": schema });
+    xtask::spec::take_example(&mut media).unwrap();
+    media["schema"].take()
 }
 
-/// The example a media type shows: its own `example`, else its schema's property examples.
-fn example_of(spec: &Value, media: &Value) -> Option<Value> {
-    if let Some(example) = media.get("example") {
-        return Some(example.clone());
-    }
-    let schema = resolve(spec, &media["schema"]);
-    let mut example = Map::new();
-    for (name, prop) in schema.get("properties")?.as_object()? {
-        if let Some(value) = prop.get("example") {
-            example.insert(name.clone(), value.clone());
-        }
-    }
-    (!example.is_empty()).then_some(Value::Object(example))
+/// The example a vendor's body (a media type, schema inline) shows, as the
+/// workspace's one example assembler finds it.
+fn upstream_example(media: &Value) -> Option<Value> {
+    xtask::spec::example_of(media).unwrap()
+}
+
+/// The example a merged body shows: the merge writes every example as the
+/// media type's `example`.
+fn example_of(media: &Value) -> Option<Value> {
+    media.get("example").cloned()
 }
 
 #[test]
@@ -162,11 +151,21 @@ fn every_operation_keeps_its_text_fields_security_and_request_schema() {
                 ours["requestBody"]["required"],
                 up["requestBody"]["required"]
             );
-            let media = "/requestBody/content/application~1json/schema";
-            let ours_schema = resolve(&spec, ours.pointer(media).unwrap());
-            let up_schema = up.pointer(media).unwrap();
+            let media = "/requestBody/content/application~1json";
+            let ours_media = ours.pointer(media).unwrap();
+            let up_media = up.pointer(media).unwrap();
+            let ours_schema = resolve(&spec, &ours_media["schema"]);
             // Same fields, same types, same required list, same descriptions and examples.
-            assert_eq!(ours_schema, up_schema, "{here}: request schema");
+            assert_eq!(
+                ours_schema,
+                &without_examples(&up_media["schema"]),
+                "{here}: request schema"
+            );
+            assert_eq!(
+                example_of(ours_media),
+                upstream_example(up_media),
+                "{here}: request example"
+            );
         }
     }
 }
@@ -221,14 +220,15 @@ fn every_response_keeps_its_status_fields_types_and_examples() {
                 let ours_media = &ours[&code]["content"]["application/json"];
                 let up_media = &up[&code]["content"]["application/json"];
                 let ours_schema = resolve(&spec, &ours_media["schema"]);
+                // The merged schema keeps no example: its media type does.
                 assert_eq!(
-                    without_examples(ours_schema),
-                    without_examples(&up_media["schema"]),
+                    ours_schema,
+                    &without_examples(&up_media["schema"]),
                     "{here}: schema"
                 );
                 assert_eq!(
-                    example_of(&spec, ours_media),
-                    example_of(&doc, up_media),
+                    example_of(ours_media),
+                    upstream_example(up_media),
                     "{here}: example"
                 );
             }
@@ -288,7 +288,7 @@ fn every_example_in_the_spec_decodes_into_the_generated_types_without_loss() {
                 .rsplit('/')
                 .next()
                 .unwrap();
-            if let Some(example) = example_of(&spec, media) {
+            if let Some(example) = example_of(media) {
                 assert_eq!(round_trip(name, &example), example, "{name}");
                 checked += 1;
             }

@@ -80,10 +80,14 @@ fn the_three_operations_send_what_the_async_client_sends() {
     assert_eq!(cancelled.attempts, 1);
 
     let applied = mock.applied();
-    let ops: Vec<Operation> = applied.iter().map(|a| a.operation).collect();
+    let ops: Vec<Option<Operation>> = applied.iter().map(|a| a.operation).collect();
     assert_eq!(
         ops,
-        [Operation::Copy, Operation::CloudCopy, Operation::CancelSync]
+        [
+            Some(Operation::Copy),
+            Some(Operation::CloudCopy),
+            Some(Operation::CancelSync)
+        ]
     );
     assert_eq!(
         applied[0].body,

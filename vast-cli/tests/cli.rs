@@ -11,8 +11,8 @@ use vast_mock::{Fault, MockServer, Operation, When};
 
 const KEY: &str = "test-key-0123456789abcdef";
 const COPY_MSG: &str = "Remote to Remote copy initiated - check instance status bar for progress updates (~30 seconds delayed).";
-const CLOUD_MSG: &str =
-    "Sending cloud copy command to instance; check the instance's status bar for progress.";
+/// The mock's cloud copy answer (the spec gives no example): the 200's description.
+const CLOUD_MSG: &str = "Cloud copy operation initiated successfully.";
 const CANCEL_MSG: &str =
     "Remote copy canceled - check instance status bar for progress updates (~30 seconds delayed).";
 

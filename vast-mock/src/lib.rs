@@ -7,6 +7,13 @@
 //! request and every applied operation, and plays scripted [`Fault`]s.
 //! The `vast-mock` binary serves the same mock for tools in any language.
 //!
+//! Nothing in it is written for one operation: routes, validation, answers,
+//! refusals and the instance fields all come from the spec, so it serves
+//! any spec `cargo xtask generate` writes just as well
+//! ([`MockServerBuilder::spec`], the binary's `--spec`), including an
+//! operation the generated [`Operation`] does not know yet, which is then
+//! named by its operationId ([`OperationKey`]).
+//!
 //! It never reads a request without bound: a body over
 //! [`MockServerBuilder::max_body_bytes`] (default 1 MiB) is answered `413`
 //! and a header section over [`MockServerBuilder::max_header_bytes`]
@@ -48,10 +55,11 @@ pub use server::{
     Applied, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Instances, MockServer,
     MockServerBuilder, RecordedRequest,
 };
-pub use spec::Violation;
+pub use spec::{OperationKey, Violation};
 /// Which operation a request, a fault or a recording is about: the one
 /// [`vast_api::Operation`], generated from the operation table, the same
-/// type `vast-api-ext` re-exports. The mock names an operation in its
-/// messages by [`Operation::operation_id`] (`cloudCopy`); `Display` is the
-/// human name (`cloud copy`).
+/// type `vast-api-ext` re-exports, and the key of every operation of the
+/// embedded spec. The mock names an operation in its messages by
+/// [`Operation::operation_id`] (`cloudCopy`); `Display` is the human name
+/// (`cloud copy`).
 pub use vast_api::Operation;

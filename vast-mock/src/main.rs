@@ -6,8 +6,10 @@
 use clap::Parser;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
-use vast_mock::{MockServer, Operation};
+use vast_mock::MockServer;
+use vast_mock::spec::Spec;
 
 /// A spec-driven mock of the Vast.ai data-movement API (copy, cloud copy, cancel sync).
 #[derive(Debug, Parser)]
@@ -34,6 +36,10 @@ struct Args {
     /// headers) is larger than this many bytes, and close the connection.
     #[arg(long, default_value_t = vast_mock::DEFAULT_MAX_HEADER_BYTES)]
     max_header_bytes: usize,
+    /// Serve this OpenAPI document (JSON, as `cargo xtask generate` writes
+    /// openapi/vast.json) instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -56,10 +62,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);
     }
+    let loaded = match &args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?;
+            Some(Arc::new(
+                Spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+            ))
+        }
+        None => None,
+    };
+    let served = loaded.as_deref().unwrap_or_else(|| vast_mock::spec::spec());
     if let Some(ms) = args.min_interval_ms {
-        for op in Operation::ALL {
+        for op in served.operations() {
             builder = builder.min_interval(op, Duration::from_millis(ms));
         }
+    }
+    if let Some(spec) = loaded {
+        builder = builder.spec(spec);
     }
     let server = builder.start().await?;
     {

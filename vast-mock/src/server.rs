@@ -3,14 +3,14 @@
 use crate::Operation;
 use crate::body::MockBody;
 use crate::fault::{Fault, FaultBody, When};
-use crate::spec::{self, Violation};
+use crate::spec::{self, OperationKey, OperationSpec, Spec, Violation};
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::header::{ALLOW, CONNECTION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::io;
@@ -88,8 +88,12 @@ pub struct RecordedRequest {
     pub body_truncated: bool,
     /// When the request's body had been read.
     pub received_at: SystemTime,
-    /// The operation its method and path name, if any.
+    /// The operation its method and path name, if any and if it has an
+    /// [`Operation`] variant (every operation of the embedded spec has one).
     pub operation: Option<Operation>,
+    /// The `operationId` of the operation its method and path name, if any
+    /// (also for an operation of a loaded spec that has no variant).
+    pub operation_id: Option<String>,
     /// Its number among the requests of that operation (1-based), 0 if none.
     pub nth: u64,
 }
@@ -114,8 +118,11 @@ impl RecordedRequest {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Applied {
-    /// The operation.
-    pub operation: Operation,
+    /// The operation, if it has an [`Operation`] variant (every operation
+    /// of the embedded spec has one).
+    pub operation: Option<Operation>,
+    /// The operation's `operationId`.
+    pub operation_id: String,
     /// The request body.
     pub body: Value,
     /// When it was applied.
@@ -125,21 +132,24 @@ pub struct Applied {
 }
 
 struct Script {
-    operation: Operation,
+    /// The operation's index in the spec (`OperationSpec::index`).
+    operation: usize,
     when: When,
     fault: Fault,
 }
 
+/// What the mock remembers; per-operation data is indexed by the
+/// operation's position in the served spec (`OperationSpec::index`).
 #[derive(Default)]
 struct State {
     requests: VecDeque<RecordedRequest>,
     applied: VecDeque<Applied>,
-    counts: HashMap<Operation, u64>,
-    applied_counts: HashMap<Operation, u64>,
+    counts: Vec<u64>,
+    applied_counts: Vec<u64>,
     scripts: Vec<Script>,
     instances: Instances,
-    min_interval: HashMap<Operation, Duration>,
-    last_accepted: HashMap<(Operation, String), Instant>,
+    min_interval: Vec<Option<Duration>>,
+    last_accepted: HashMap<(usize, String), Instant>,
     max_recorded: Option<usize>,
     api_key: Option<String>,
     /// Whether the rate limit's `429` carries `Retry-After` (see
@@ -176,6 +186,7 @@ impl Default for Limits {
 struct Shared {
     uri: String,
     limits: Limits,
+    spec: Arc<Spec>,
     state: Mutex<State>,
 }
 
@@ -192,6 +203,11 @@ impl Shared {
 pub struct MockServerBuilder {
     addr: SocketAddr,
     limits: Limits,
+    /// `None`: the embedded spec.
+    spec: Option<Arc<Spec>>,
+    /// Faults and intervals by operationId, resolved against the spec by `start`.
+    scripts: Vec<(String, When, Fault)>,
+    min_intervals: Vec<(String, Duration)>,
     state: State,
 }
 
@@ -231,11 +247,34 @@ impl MockServerBuilder {
         self
     }
 
+    /// Serves `spec` instead of the embedded one ([`spec::spec()`]): an
+    /// OpenAPI document as `cargo xtask generate` writes it, read with
+    /// [`Spec::parse`]. Every operation it declares is routed, validated,
+    /// answered, recorded and faulted like the embedded ones, with no code
+    /// of its own; one without an [`Operation`] variant is named by its
+    /// operationId (`mock.fault("verifyCopy", ..)`,
+    /// [`Applied::operation_id`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use vast_mock::{MockServer, spec::Spec};
+    /// let spec = Spec::parse(vast_api::SPEC)?; // or a spec read at run time
+    /// let mock = MockServer::builder().spec(spec).start().await?;
+    /// assert_eq!(mock.spec().operations().len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn spec(mut self, spec: impl Into<Arc<Spec>>) -> Self {
+        self.spec = Some(spec.into());
+        self
+    }
+
     /// Answers `429` (plain text, with `Retry-After`) to a request of `op`
     /// that comes less than `interval` after the last one it accepted from
     /// the same API key, as Vast's per-endpoint rate limit does.
-    pub fn min_interval(mut self, op: Operation, interval: Duration) -> Self {
-        self.state.min_interval.insert(op, interval);
+    pub fn min_interval(mut self, op: impl OperationKey, interval: Duration) -> Self {
+        self.min_intervals
+            .push((op.operation_id().to_owned(), interval));
         self
     }
 
@@ -250,12 +289,9 @@ impl MockServerBuilder {
     }
 
     /// Scripts a fault (see [`MockServer::fault`]).
-    pub fn fault(mut self, op: Operation, when: When, fault: Fault) -> Self {
-        self.state.scripts.push(Script {
-            operation: op,
-            when,
-            fault,
-        });
+    pub fn fault(mut self, op: impl OperationKey, when: When, fault: Fault) -> Self {
+        self.scripts
+            .push((op.operation_id().to_owned(), when, fault));
         self
     }
 
@@ -300,16 +336,36 @@ impl MockServerBuilder {
 
     /// Binds the address and starts serving on the current tokio runtime.
     /// The server is ready when this returns: the port is bound.
+    ///
+    /// A fault or minimum interval scripted for an operation the spec does
+    /// not have is an error of kind [`io::ErrorKind::InvalidInput`].
     pub async fn start(self) -> io::Result<MockServer> {
-        // Parse and compile the spec before the first request, so a broken
-        // spec fails here rather than inside a connection task.
-        let _ = spec::spec();
+        // The embedded spec is parsed and compiled here at the latest, so a
+        // broken spec fails here rather than inside a connection task.
+        let spec = self.spec.unwrap_or_else(|| Arc::clone(spec::embedded()));
+        let mut state = self.state;
+        let count = spec.operations().len();
+        state.counts = vec![0; count];
+        state.applied_counts = vec![0; count];
+        state.min_interval = vec![None; count];
+        for (id, interval) in self.min_intervals {
+            state.min_interval[index_of(&spec, &id)?] = Some(interval);
+        }
+        for (id, when, fault) in self.scripts {
+            let operation = index_of(&spec, &id)?;
+            state.scripts.push(Script {
+                operation,
+                when,
+                fault,
+            });
+        }
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             uri: format!("http://{addr}"),
             limits: self.limits,
-            state: Mutex::new(self.state),
+            spec,
+            state: Mutex::new(state),
         });
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
         Ok(MockServer { addr, shared, task })
@@ -351,7 +407,28 @@ impl MockServer {
         MockServerBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             limits: Limits::default(),
+            spec: None,
+            scripts: Vec::new(),
+            min_intervals: Vec::new(),
             state: State::default(),
+        }
+    }
+
+    /// The spec it serves (the embedded one unless
+    /// [`MockServerBuilder::spec`] gave another).
+    pub fn spec(&self) -> &Spec {
+        &self.shared.spec
+    }
+
+    /// The index of `op` in the served spec.
+    ///
+    /// # Panics
+    /// If the spec has no such operation: a fault or an interval for it
+    /// could never apply, and a test relying on it would pass for nothing.
+    fn index(&self, op: impl OperationKey) -> usize {
+        match index_of(&self.shared.spec, op.operation_id()) {
+            Ok(index) => index,
+            Err(e) => panic!("{e}"),
         }
     }
 
@@ -376,19 +453,22 @@ impl MockServer {
         self.shared.state().applied.iter().cloned().collect()
     }
 
-    /// How many requests of `op` arrived (since start or [`clear`](Self::clear)).
-    pub fn request_count(&self, op: Operation) -> u64 {
-        self.shared.state().counts.get(&op).copied().unwrap_or(0)
+    /// How many requests of `op` arrived (since start or
+    /// [`clear`](Self::clear)); 0 for an operation the spec does not have.
+    pub fn request_count(&self, op: impl OperationKey) -> u64 {
+        let Some(op) = self.shared.spec.operation(op) else {
+            return 0;
+        };
+        self.shared.state().counts[op.index()]
     }
 
-    /// How many requests of `op` were applied (since start or [`clear`](Self::clear)).
-    pub fn applied_count(&self, op: Operation) -> u64 {
-        self.shared
-            .state()
-            .applied_counts
-            .get(&op)
-            .copied()
-            .unwrap_or(0)
+    /// How many requests of `op` were applied (since start or
+    /// [`clear`](Self::clear)); 0 for an operation the spec does not have.
+    pub fn applied_count(&self, op: impl OperationKey) -> u64 {
+        let Some(op) = self.shared.spec.operation(op) else {
+            return 0;
+        };
+        self.shared.state().applied_counts[op.index()]
     }
 
     /// Forgets the recorded requests, applied operations, per-operation
@@ -398,8 +478,8 @@ impl MockServer {
         let mut state = self.shared.state();
         state.requests.clear();
         state.applied.clear();
-        state.counts.clear();
-        state.applied_counts.clear();
+        state.counts.fill(0);
+        state.applied_counts.fill(0);
         state.last_accepted.clear();
     }
 
@@ -410,6 +490,10 @@ impl MockServer {
 
     /// Scripts `fault` for the requests of `op` that `when` selects. When
     /// several scripts select a request, the first scripted wins.
+    ///
+    /// # Panics
+    /// If the served spec has no operation `op` (a string operationId can
+    /// be misspelt).
     ///
     /// ```no_run
     /// # async fn run() -> std::io::Result<()> {
@@ -424,20 +508,25 @@ impl MockServer {
     /// mock.fault(Operation::CancelSync, When::Always, Fault::DelayHeaders(Duration::from_secs(5)));
     /// # Ok(()) }
     /// ```
-    pub fn fault(&self, op: Operation, when: When, fault: Fault) {
+    pub fn fault(&self, op: impl OperationKey, when: When, fault: Fault) {
+        let operation = self.index(op);
         self.shared.state().scripts.push(Script {
-            operation: op,
+            operation,
             when,
             fault,
         });
     }
 
     /// Scripts `fault` for the next request of `op` only.
-    pub fn fault_next(&self, op: Operation, fault: Fault) {
+    ///
+    /// # Panics
+    /// As [`fault`](Self::fault).
+    pub fn fault_next(&self, op: impl OperationKey, fault: Fault) {
+        let operation = self.index(op);
         let mut state = self.shared.state();
-        let next = state.counts.get(&op).copied().unwrap_or(0) + 1;
+        let next = state.counts[operation] + 1;
         state.scripts.push(Script {
-            operation: op,
+            operation,
             when: When::Nth(next),
             fault,
         });
@@ -450,13 +539,23 @@ impl MockServer {
 
     /// Sets (or, with `None`, removes) `op`'s minimum interval (see
     /// [`MockServerBuilder::min_interval`]).
-    pub fn set_min_interval(&self, op: Operation, interval: Option<Duration>) {
-        let mut state = self.shared.state();
-        match interval {
-            Some(i) => state.min_interval.insert(op, i),
-            None => state.min_interval.remove(&op),
-        };
+    ///
+    /// # Panics
+    /// As [`fault`](Self::fault).
+    pub fn set_min_interval(&self, op: impl OperationKey, interval: Option<Duration>) {
+        let operation = self.index(op);
+        self.shared.state().min_interval[operation] = interval;
     }
+}
+
+/// The index of the operation `id` in `spec`, or an error naming it.
+fn index_of(spec: &Spec, id: &str) -> io::Result<usize> {
+    spec.operation(id).map(OperationSpec::index).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("vast-mock: the spec has no operation {id}"),
+        )
+    })
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -485,8 +584,12 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let service = hyper::service::service_fn(move |request| {
         handle(request, Arc::clone(&shared), Arc::clone(&signal))
     });
+    // `half_close`: a client may shut down its sending side once the
+    // request is sent and still read the answer (hyper's default drops such
+    // a connection unanswered if the EOF is seen before the answer is ready).
     let connection = hyper::server::conn::http1::Builder::new()
         .max_buf_size(buffer)
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = connection => {
@@ -540,7 +643,8 @@ async fn handle(
     };
     let content_type = header(CONTENT_TYPE);
     let authorization = header(hyper::header::AUTHORIZATION);
-    let routed = spec::spec().route(&method, &path);
+    let spec = &*shared.spec;
+    let routed = spec.route(&method, &path);
 
     // Record, count, and pick the scripted fault, in one critical section.
     let (nth, fault) = {
@@ -548,7 +652,7 @@ async fn handle(
         let op = routed.as_ref().ok().copied();
         let nth = match op {
             Some(op) => {
-                let count = state.counts.entry(op).or_insert(0);
+                let count = &mut state.counts[op.index()];
                 *count += 1;
                 *count
             }
@@ -558,7 +662,7 @@ async fn handle(
             state
                 .scripts
                 .iter()
-                .find(|s| s.operation == op && s.when.matches(nth))
+                .find(|s| s.operation == op.index() && s.when.matches(nth))
                 .map(|s| s.fault.clone())
         });
         let recorded = RecordedRequest {
@@ -578,7 +682,8 @@ async fn handle(
             body: body.clone(),
             body_truncated: matches!(over_cap, Some(Violation::PayloadTooLarge { .. })),
             received_at: SystemTime::now(),
-            operation: op,
+            operation: op.and_then(OperationSpec::operation),
+            operation_id: op.map(|op| op.operation_id().to_owned()),
             nth,
         };
         let max = state.max_recorded;
@@ -587,7 +692,7 @@ async fn handle(
     };
 
     if let Some(violation) = over_cap {
-        let mut response = violation_response(routed.ok(), &violation);
+        let mut response = violation_response(spec, routed.ok(), &violation);
         // hyper closes the connection after this answer; it reads no more of the request.
         response
             .headers_mut()
@@ -599,7 +704,7 @@ async fn handle(
     }
     let op = match routed {
         Ok(op) => op,
-        Err(violation) => return Ok(violation_response(None, &violation)),
+        Err(violation) => return Ok(violation_response(spec, None, &violation)),
     };
 
     match &fault {
@@ -614,35 +719,40 @@ async fn handle(
 
     let key = match spec::check_authorization(authorization.as_deref()) {
         Ok(key) => key.to_owned(),
-        Err(violation) => return Ok(violation_response(Some(op), &violation)),
+        Err(violation) => return Ok(violation_response(spec, Some(op), &violation)),
     };
     let expected = shared.state().api_key.clone();
     if expected.is_some_and(|expected| expected != key) {
         let violation = Violation::Unauthorized {
             reason: "the API key is not valid".into(),
         };
-        return Ok(violation_response(Some(op), &violation));
+        return Ok(violation_response(spec, Some(op), &violation));
     }
     if let Some(response) = rate_limit(&shared, op, key) {
         return Ok(response);
     }
-    let value = match spec::spec().check_body(op, content_type.as_deref(), &body) {
+    let value = match spec.check_body(op, content_type.as_deref(), &body) {
         Ok(value) => value,
-        Err(violation) => return Ok(violation_response(Some(op), &violation)),
+        Err(violation) => return Ok(violation_response(spec, Some(op), &violation)),
     };
     if let Some(response) = unknown_instance(&shared, op, &value) {
         return Ok(response);
     }
     if matches!(fault, Some(Fault::Rejected)) {
-        let msg = format!("The {} request was not accepted; try again later.", op);
-        return Ok(json_response(200, &json!({ "success": false, "msg": msg })));
+        let msg = format!(
+            "The {} request was not accepted; try again later.",
+            op.name()
+        );
+        let body = envelope(false, None, msg);
+        return Ok(json_response(200, &spec.answer(Some(op), 200, body)));
     }
 
     let kept = {
         let mut state = shared.state();
-        *state.applied_counts.entry(op).or_insert(0) += 1;
+        state.applied_counts[op.index()] += 1;
         let applied = Applied {
-            operation: op,
+            operation: op.operation(),
+            operation_id: op.operation_id().to_owned(),
             body: value,
             applied_at: SystemTime::now(),
             nth,
@@ -652,9 +762,9 @@ async fn handle(
         max != Some(0)
     };
     // A link is given only to a record the mock keeps, which it then serves.
-    let link = (kept && spec::spec().gives_result_link(op))
-        .then(|| format!("{}{}", shared.uri, result_path(op, nth)));
-    let answer = success_body(op, link);
+    let link = (kept && spec.gives_result_link_of(op))
+        .then(|| format!("{}{}", shared.uri, result_path(op.operation_id(), nth)));
+    let answer = spec.success(op, link);
 
     match fault {
         Some(Fault::DropAfterApply) => drop_connection(&drop_signal).await,
@@ -726,11 +836,11 @@ fn header_section_len(parts: &hyper::http::request::Parts) -> usize {
     request_line + fields + CRLF
 }
 
-/// The mock-only path of the result of the `nth` request of `op`:
-/// `/mock/results/<operationId in kebab case>-<nth>.txt` (cloud copy's
+/// The mock-only path of the result of the `nth` request of the operation
+/// `id`: `/mock/results/<operationId in kebab case>-<nth>.txt` (cloud copy's
 /// first: `/mock/results/cloud-copy-1.txt`).
-fn result_path(op: Operation, nth: u64) -> String {
-    format!("{RESULTS_PREFIX}{}-{nth}.txt", kebab(op.operation_id()))
+fn result_path(id: &str, nth: u64) -> String {
+    format!("{RESULTS_PREFIX}{}-{nth}.txt", kebab(id))
 }
 
 /// `cloudCopy` → `cloud-copy`.
@@ -761,10 +871,10 @@ fn result_response(shared: &Shared, method: &str, path: &str) -> Option<Response
         .state()
         .applied
         .iter()
-        .find(|a| result_path(a.operation, a.nth) == path)
+        .find(|a| result_path(&a.operation_id, a.nth) == path)
         .map(|a| {
             json!({
-                "operation": a.operation.operation_id(),
+                "operation": a.operation_id,
                 "nth": a.nth,
                 "applied_at": httpdate::fmt_http_date(a.applied_at),
                 "body": a.body,
@@ -805,11 +915,11 @@ fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, max: Option<usize>) {
 }
 
 /// The 429 Vast sends when an endpoint is called faster than its minimum interval.
-fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<MockBody>> {
+fn rate_limit(shared: &Shared, op: &OperationSpec, key: String) -> Option<Response<MockBody>> {
     let mut state = shared.state();
-    let interval = *state.min_interval.get(&op)?;
+    let interval = state.min_interval[op.index()]?;
     let now = Instant::now();
-    let slot = (op, key);
+    let slot = (op.index(), key);
     if let Some(last) = state.last_accepted.get(&slot) {
         let elapsed = now.duration_since(*last);
         if elapsed < interval {
@@ -836,12 +946,18 @@ fn rate_limit(shared: &Shared, op: Operation, key: String) -> Option<Response<Mo
     None
 }
 
-fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Response<MockBody>> {
+/// The refusal of a request that names an instance the mock does not know
+/// in one of the operation's instance fields (the spec's
+/// `x-vast-instance-fields`), or `None`.
+fn unknown_instance(
+    shared: &Shared,
+    op: &OperationSpec,
+    body: &Value,
+) -> Option<Response<MockBody>> {
     let state = shared.state();
-    // The table's instance fields, in order; string ids (copy, cloud copy)
-    // and integer ids (cancel sync) alike; a field that is absent or null
-    // names no instance.
-    let unknown = op.facts().instance_fields.iter().find_map(|&field| {
+    // The fields in order; string ids (copy, cloud copy) and integer ids
+    // (cancel sync) alike; a field that is absent or null names no instance.
+    let unknown = op.instance_fields().iter().find_map(|field| {
         let (known, id) = match body.get(field)? {
             Value::String(id) => (state.instances.knows_str(id), id.clone()),
             id @ Value::Number(_) => (state.instances.knows_json(id), id.to_string()),
@@ -851,44 +967,37 @@ fn unknown_instance(shared: &Shared, op: Operation, body: &Value) -> Option<Resp
     });
     let (field, id) = unknown?;
     let msg = format!("No such instance: {id} ({field}).");
-    Some(match op {
-        // Cloud copy declares no 404; its 400 (`{success, msg}`) is the only refusal the spec allows.
-        Operation::CloudCopy => json_response(400, &json!({ "success": false, "msg": msg })),
-        _ => json_response(
-            404,
-            &json!({ "success": false, "error": "no_such_instance", "msg": msg }),
-        ),
-    })
+    // Its 404, or its 400 when it declares no 404 (cloud copy), shaped by the spec.
+    let status = op.unknown_instance_status();
+    let body = envelope(false, Some("no_such_instance"), msg);
+    Some(json_response(
+        status,
+        &shared.spec.answer(Some(op), status, body),
+    ))
 }
 
-/// The 200 body for an applied operation: the spec's example, or, for an
-/// operation whose 200 has none (cloud copy), a synthesized one, with `link`
-/// in [`spec::RESULT_LINK_FIELD`] when given.
-fn success_body(op: Operation, link: Option<String>) -> Value {
-    if let Some(example) = spec::spec().example(op, 200) {
-        return example.clone();
+/// The API's envelope `{success, error, msg}` (no `error` when `None`).
+fn envelope(success: bool, error: Option<&str>, msg: String) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("success".into(), Value::Bool(success));
+    if let Some(error) = error {
+        fields.insert("error".into(), Value::from(error));
     }
-    let mut body = match op {
-        Operation::CloudCopy => json!({
-            "success": true,
-            "msg": "Sending cloud copy command to instance; check the instance's status bar for progress.",
-        }),
-        _ => json!({ "success": true, "msg": format!("{} accepted.", op.operation_id()) }),
-    };
-    if let (Some(link), Some(fields)) = (link, body.as_object_mut()) {
-        fields.insert(spec::RESULT_LINK_FIELD.into(), Value::String(link));
-    }
-    body
+    fields.insert("msg".into(), Value::String(msg));
+    fields
 }
 
-fn violation_response(op: Option<Operation>, violation: &Violation) -> Response<MockBody> {
-    let msg = violation.message();
-    let body = match (op, violation.status()) {
-        // Cloud copy's 400 schema is `{success, msg}`: no `error` field.
-        (Some(Operation::CloudCopy), 400) => json!({ "success": false, "msg": msg }),
-        _ => json!({ "success": false, "error": violation.code(), "msg": msg }),
-    };
-    let mut response = json_response(violation.status(), &body);
+/// The answer to a request that breaks a rule: the envelope with the
+/// violation's code and message, shaped to what the operation declares for
+/// that status (cloud copy's `400` has no `error`); `Allow` on a `405`.
+fn violation_response(
+    spec: &Spec,
+    op: Option<&OperationSpec>,
+    violation: &Violation,
+) -> Response<MockBody> {
+    let status = violation.status();
+    let fields = envelope(false, Some(violation.code()), violation.message());
+    let mut response = json_response(status, &spec.answer(op, status, fields));
     if let Violation::MethodNotAllowed { allow, .. } = violation
         && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
     {

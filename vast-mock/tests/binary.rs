@@ -81,8 +81,76 @@ fn max_body_bytes_flag_sets_the_cap() {
     assert_eq!(exit.code(), Some(0), "{exit:?}");
 }
 
+/// `--spec FILE` serves that spec: an operation only it declares is routed
+/// and answered (and a spec the mock cannot serve stops the binary).
+#[test]
+fn binary_serves_the_spec_given_with_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("spec.json");
+    std::fs::write(&file, common::spec_with_ping()).unwrap();
+    let (mut child, first) = spawn(&["--addr", "127.0.0.1:0", "--spec", file.to_str().unwrap()]);
+    let uri = first.trim_end().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answer = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{uri}{}", common::PING_PATH))
+            .header("authorization", "Bearer k")
+            .header("content-type", "application/json")
+            .body(r#"{"instance_id": 7}"#)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(answer["seq"], 0, "{answer}");
+    sigterm(&child);
+    assert_eq!(wait_bounded(&mut child).code(), Some(0));
+
+    std::fs::write(&file, "{}").unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
+        .args(["--addr", "127.0.0.1:0", "--spec", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(refused.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("unusable spec: no paths"), "{stderr}");
+}
+
+/// A started binary, killed when dropped: a test that fails before its
+/// SIGTERM leaves no server behind (one would keep `cargo test`'s output
+/// pipe open, and whatever reads it waiting).
+struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts the binary with `args` and returns it with its first stdout line.
-fn spawn(args: &[&str]) -> (Child, String) {
+fn spawn(args: &[&str]) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vast-mock"))
         .args(args)
         .stdout(Stdio::piped())
@@ -92,7 +160,7 @@ fn spawn(args: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    (child, first)
+    (Running(child), first)
 }
 
 /// Sends SIGTERM at once, with one syscall: spawning `kill` would take long

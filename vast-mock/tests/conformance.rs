@@ -10,7 +10,11 @@ use vast_mock::{Fault, MockServer, Operation};
 #[test]
 fn operations_match_the_spec() {
     for op in Operation::ALL {
-        assert_eq!(spec::spec().route(op.method(), op.path()), Ok(op));
+        let routed = spec::spec().route(op.method(), op.path()).unwrap();
+        assert_eq!(routed.operation(), Some(op));
+        assert_eq!(routed.operation_id(), op.operation_id());
+        assert_eq!((routed.method(), routed.path()), (op.method(), op.path()));
+        assert_eq!(routed.instance_fields(), op.facts().instance_fields);
         let item = &spec::spec().document()["paths"][op.path()][op.method().to_lowercase()];
         assert_eq!(item["operationId"], op.operation_id());
     }

@@ -19,7 +19,8 @@ async fn valid_requests_are_applied_and_answered_with_the_spec_example() {
     assert_eq!(&answer.json(), expected);
     let applied = mock.applied();
     assert_eq!(applied.len(), 1);
-    assert_eq!(applied[0].operation, Operation::Copy);
+    assert_eq!(applied[0].operation, Some(Operation::Copy));
+    assert_eq!(applied[0].operation_id, "copy");
     assert_eq!(applied[0].body["dst_path"], "/workspace/");
     assert_eq!(applied[0].nth, 1);
 }
@@ -29,6 +30,12 @@ async fn cloud_copy_answer_is_synthesized_with_a_result_url() {
     let mock = MockServer::start().await.unwrap();
     let answer = call(&mock, Operation::CloudCopy).await.unwrap().json();
     assert_eq!(answer["success"], true);
+    // Cloud copy's 200 has no example: the body is built from its schema,
+    // `msg` being the 200's description.
+    assert_eq!(
+        answer["msg"],
+        "Cloud copy operation initiated successfully."
+    );
     assert!(
         answer["result_url"]
             .as_str()
@@ -95,8 +102,10 @@ async fn requests_are_recorded_with_method_path_headers_and_body() {
     assert_eq!(first.header("Authorization"), Some("Bearer test"));
     assert_eq!(first.json().unwrap()["dst_id"], 6003036);
     assert_eq!(first.operation, Some(Operation::CancelSync));
+    assert_eq!(first.operation_id.as_deref(), Some("cancelSync"));
     assert!(first.received_at <= SystemTime::now());
     assert_eq!(requests[1].operation, None);
+    assert_eq!(requests[1].operation_id, None);
     assert_eq!(requests[1].query.as_deref(), Some("x=1"));
     assert_eq!(mock.request_count(Operation::CancelSync), 1);
 
@@ -194,7 +203,7 @@ async fn drop_after_apply_closes_after_applying() {
     mock.fault_next(Operation::CloudCopy, Fault::DropAfterApply);
     call(&mock, Operation::CloudCopy).await.unwrap_err();
     assert_eq!(mock.applied_count(Operation::CloudCopy), 1);
-    assert_eq!(mock.applied()[0].operation, Operation::CloudCopy);
+    assert_eq!(mock.applied()[0].operation, Some(Operation::CloudCopy));
 }
 
 #[tokio::test]

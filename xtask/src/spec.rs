@@ -6,11 +6,14 @@
 //!
 //! 1. an `operationId` for every operation (see the table for the names and why);
 //! 2. every request and response body schema moved to `components/schemas` under
-//!    the name given in the table and `$ref`ed from where it stood. When one
-//!    name is given to several places (the shared `ApiError`), their schemas must
-//!    be equal once property `example`s are removed; the shared schema is stored
-//!    without them and each place keeps its example as a media-type `example`
-//!    object assembled from its property examples, so no example is lost;
+//!    the name given in the table and `$ref`ed from where it stood, and every
+//!    body's example made its media type's `example` ([`take_example`]: the
+//!    schema's own `example`, or one object assembled from its property
+//!    examples, moved out of the schema). So the merged spec has one place
+//!    for an example, every reader of it (the mock, the tests) reads that
+//!    `example` and nothing assembles examples but the merge, and one name
+//!    can be given to several places (the shared `ApiError`) whose schemas
+//!    differ only in their examples: their schemas must then be equal;
 //! 3. `openapi: 3.1.0` becomes `3.0.3`, and a 3.1-only construct becomes its 3.0
 //!    form (`type: [T, "null"]` → `type: T, nullable: true`); any other 3.1-only
 //!    keyword stops the merge with an error rather than being dropped silently;
@@ -32,7 +35,9 @@
 //! operation without an entry, an entry whose operation is missing or sits in
 //! another document than the entry says, an upstream `operationId` other than
 //! the entry's, a response list that differs from the entry's, two schemas
-//! given one name that differ, an instance field the request schema lacks.
+//! given one name that differ, an instance field the request schema lacks, a
+//! body with two examples (a media-type `example` and schema examples) or
+//! with media-type `examples`.
 
 use crate::operations::{self, Entry};
 use serde_json::{Map, Value, json};
@@ -151,7 +156,7 @@ pub fn merge(docs: &[(&str, Value)], table: &[Entry]) -> Result<Value, String> {
                 entry.document
             ));
         }
-        apply(entry, table, op, &mut schemas)?;
+        apply(entry, op, &mut schemas)?;
     }
     for (path, item) in &paths {
         for method in item.as_object().into_iter().flat_map(|m| m.keys()) {
@@ -183,12 +188,7 @@ pub fn merge(docs: &[(&str, Value)], table: &[Entry]) -> Result<Value, String> {
 
 /// Names the schemas of one operation, gives it its operationId and its
 /// instance fields.
-fn apply(
-    entry: &Entry,
-    table: &[Entry],
-    op: &mut Value,
-    schemas: &mut Map<String, Value>,
-) -> Result<(), String> {
+fn apply(entry: &Entry, op: &mut Value, schemas: &mut Map<String, Value>) -> Result<(), String> {
     let here = format!("{} {}", entry.method, entry.path);
     let upstream_id = op.get("operationId").and_then(Value::as_str);
     if upstream_id != entry.upstream_operation_id {
@@ -202,7 +202,7 @@ fn apply(
     let media = op
         .pointer_mut("/requestBody/content/application~1json")
         .ok_or(format!("{here}: no JSON request body"))?;
-    name_schema(media, entry.request, table, schemas, &here)?;
+    name_schema(media, entry.request, schemas, &here)?;
 
     let properties = schemas
         .get(entry.request)
@@ -235,37 +235,26 @@ fn apply(
             .get_mut(*status)
             .and_then(|r| r.pointer_mut("/content/application~1json"))
             .ok_or(format!("{here}: no JSON {status} response"))?;
-        name_schema(media, name, table, schemas, &format!("{here} {status}"))?;
+        name_schema(media, name, schemas, &format!("{here} {status}"))?;
     }
     Ok(())
 }
 
-/// Moves `media.schema` to `schemas[name]` and puts a `$ref` in its place.
+/// Moves the body's example to `media.example` ([`take_example`]), then
+/// `media.schema` to `schemas[name]`, and puts a `$ref` in its place.
 fn name_schema(
     media: &mut Value,
     name: &str,
-    table: &[Entry],
     schemas: &mut Map<String, Value>,
     here: &str,
 ) -> Result<(), String> {
-    let shared = table
-        .iter()
-        .flat_map(|e| std::iter::once(e.request).chain(e.responses.iter().map(|r| r.1)))
-        .filter(|n| *n == name)
-        .count()
-        > 1;
-    let mut schema = media
+    if let Some(example) = take_example(media).map_err(|e| format!("{here}: {e}"))? {
+        media["example"] = example;
+    }
+    let schema = media
         .get_mut("schema")
         .map(Value::take)
         .ok_or(format!("{here}: no schema"))?;
-    if shared && let Some(example) = take_property_examples(&mut schema) {
-        if media.get("example").is_some() {
-            return Err(format!(
-                "{here}: has both a media-type and property examples"
-            ));
-        }
-        media["example"] = example;
-    }
     match schemas.get(name) {
         Some(existing) if *existing != schema => {
             return Err(format!("{here}: schema differs from the other `{name}`"));
@@ -279,17 +268,47 @@ fn name_schema(
     Ok(())
 }
 
-/// Removes the `example` of each property of an object schema and returns them
-/// as one example object (in property order), or `None` if there were none.
-fn take_property_examples(schema: &mut Value) -> Option<Value> {
-    let props = schema.get_mut("properties")?.as_object_mut()?;
-    let mut example = Map::new();
-    for (key, prop) in props.iter_mut() {
-        if let Some(value) = prop.as_object_mut().and_then(|p| p.remove("example")) {
-            example.insert(key.clone(), value);
+/// **The workspace's example assembler.** The example of a body (an
+/// OpenAPI media type object, its schema inline): the media type's
+/// `example`, else the schema's own `example`, else one object assembled
+/// from the examples of the schema's properties (in property order); `None`
+/// when there is none. The schema's examples are removed (the merge moves
+/// them to the media type), the media type's is left where it is.
+///
+/// Two sources at once (a media-type `example` and schema examples, or a
+/// schema `example` and property examples) are refused rather than one
+/// chosen, and so are media-type `examples` (OpenAPI 3.0 allows only one of
+/// `example` and `examples`; every reader of the merged spec reads `example`).
+pub fn take_example(media: &mut Value) -> Result<Option<Value>, String> {
+    if media.get("examples").is_some() {
+        return Err("media-type `examples` are not supported; give one `example`".into());
+    }
+    let own = media.get("example").cloned();
+    let Some(schema) = media.get_mut("schema").and_then(Value::as_object_mut) else {
+        return Ok(own);
+    };
+    let whole = schema.remove("example");
+    let mut assembled = Map::new();
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (key, property) in properties.iter_mut() {
+            if let Some(value) = property.as_object_mut().and_then(|p| p.remove("example")) {
+                assembled.insert(key.clone(), value);
+            }
         }
     }
-    (!example.is_empty()).then_some(Value::Object(example))
+    let assembled = (!assembled.is_empty()).then_some(Value::Object(assembled));
+    match (own, whole, assembled) {
+        (own, None, None) => Ok(own),
+        (None, Some(whole), None) => Ok(Some(whole)),
+        (None, None, Some(assembled)) => Ok(Some(assembled)),
+        _ => Err("has two examples (media type, schema or properties); keep one".into()),
+    }
+}
+
+/// The example of a body, as [`take_example`] finds it, without changing
+/// the body: what the merge writes as its media type's `example`.
+pub fn example_of(media: &Value) -> Result<Option<Value>, String> {
+    take_example(&mut media.clone())
 }
 
 /// Keywords that exist in OpenAPI 3.1 / JSON Schema 2020-12 but not in 3.0.
@@ -444,6 +463,61 @@ mod tests {
     fn an_invalid_table_stops_the_merge() {
         let err = merge_error(&table_with(0, |e| e.operation_id = "Copy"));
         assert!(err.contains("lowerCamelCase"), "{err}");
+    }
+
+    #[test]
+    fn every_body_example_becomes_its_media_type_example() {
+        let spec = merge(&upstream(), OPERATIONS).unwrap();
+        let copy_200 = &spec["paths"]["/api/v0/commands/copy_direct/"]["put"]["responses"]["200"]["content"]
+            ["application/json"];
+        assert_eq!(copy_200["example"]["success"], true);
+        assert!(copy_200["example"]["msg"].is_string());
+        // No schema keeps an example: the media type holds it.
+        let text = render(&spec["components"]["schemas"]);
+        assert!(!text.contains("\"example\""), "{text}");
+    }
+
+    #[test]
+    fn an_example_is_the_media_types_or_the_schemas_or_assembled_from_properties() {
+        let property = |example| json!({"type": "string", "example": example});
+        let mut media = json!({"schema": {"type": "object", "properties": {
+            "b": property("x"), "a": {"type": "integer"}, "c": property("y")}}});
+        assert_eq!(
+            take_example(&mut media),
+            Ok(Some(json!({"b": "x", "c": "y"})))
+        );
+        assert_eq!(
+            media["schema"]["properties"]["b"],
+            json!({"type": "string"})
+        );
+        let keys: Vec<_> = take_example(&mut json!({"schema": {"properties": {
+            "z": property("1"), "a": property("2")}}}))
+        .unwrap()
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+        assert_eq!(keys, ["z", "a"], "property order");
+
+        let mut whole = json!({"schema": {"type": "object", "example": {"a": 1}}});
+        assert_eq!(take_example(&mut whole), Ok(Some(json!({"a": 1}))));
+        assert_eq!(whole["schema"], json!({"type": "object"}));
+        let own = json!({"schema": {"type": "object"}, "example": {"a": 2}});
+        assert_eq!(example_of(&own), Ok(Some(json!({"a": 2}))));
+        assert_eq!(example_of(&json!({"schema": {"type": "object"}})), Ok(None));
+        assert_eq!(example_of(&json!({})), Ok(None));
+    }
+
+    #[test]
+    fn two_examples_or_media_type_examples_are_refused() {
+        let two = json!({"schema": {"properties": {"a": {"example": 1}}}, "example": {"a": 2}});
+        assert!(example_of(&two).unwrap_err().contains("two examples"));
+        let two = json!({"schema": {"example": {}, "properties": {"a": {"example": 1}}}});
+        assert!(example_of(&two).unwrap_err().contains("two examples"));
+        let many = json!({"schema": {}, "examples": {"one": {"value": {}}}});
+        assert!(example_of(&many).unwrap_err().contains("`examples`"));
     }
 
     #[test]

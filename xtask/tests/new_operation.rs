@@ -7,8 +7,10 @@
 //! table gains the row, the merged spec carries the operation and its
 //! `x-vast-instance-fields`, and nothing else changes.
 //!
-//! [`fixture_spec`] returns the fixture's merged spec as text: what a mock
-//! that reads only a spec at run time would load to serve the new operation.
+//! [`fixture_spec`] returns the fixture's merged spec as text, and the
+//! in-process mock started on it ([`mock`]) routes, validates, answers,
+//! records and refuses the new operation: it reads everything it needs from
+//! the spec, so it needs no edit either.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
@@ -68,7 +70,7 @@ fn text_of(path: &str) -> &'static str {
 }
 
 /// The fixture's merged spec as text (`openapi/vast.json` with the fourth
-/// operation).
+/// operation): what a mock that reads only a spec at run time loads.
 fn fixture_spec() -> &'static str {
     text_of(xtask::SPEC_PATH)
 }
@@ -320,4 +322,107 @@ fn without_its_table_entry_the_new_document_stops_the_merge() {
         err.contains("verify-copy.yaml: no entry of the operation table names this document"),
         "{err}"
     );
+}
+
+mod mock {
+    //! The in-process mock, started on the fixture's merged spec, serves the
+    //! fourth operation: nothing of the mock was edited for it (the
+    //! checked-in `Operation` does not even have it).
+    use super::*;
+    use vast_mock::MockServer;
+    use vast_mock::spec::Spec;
+
+    const ID: &str = "verifyCopy";
+
+    /// Sends a verify copy with this body; returns the status and the JSON answer.
+    async fn verify_copy(mock: &MockServer, body: &str) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{PATH}", mock.uri()))
+            .header("authorization", "Bearer test")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        // Every answer is one the fixture's spec declares, in its schema.
+        mock.spec()
+            .validate_response(ID, status, &answer)
+            .unwrap_or_else(|e| panic!("{e}: {answer}"));
+        (status, answer)
+    }
+
+    #[tokio::test]
+    async fn the_mock_routes_and_validates_the_new_operation() {
+        let spec = Spec::parse(fixture_spec()).unwrap();
+        let mock = MockServer::builder()
+            .spec(spec)
+            .known_instances([1])
+            .start()
+            .await
+            .unwrap();
+        let op = mock.spec().route("POST", PATH).unwrap();
+        assert_eq!(op.operation_id(), ID);
+        assert_eq!(
+            op.operation(),
+            None,
+            "the checked-in Operation has no VerifyCopy"
+        );
+        assert_eq!(op.instance_fields(), VERIFY_COPY.instance_fields);
+        assert_eq!(
+            mock.spec().allowed_methods(PATH),
+            [VERIFY_COPY.method.to_uppercase()]
+        );
+
+        // A valid request: applied, answered with the document's example.
+        let valid = json!({"instance_id": 1, "path": "/workspace/data"});
+        let (status, answer) = verify_copy(&mock, &valid.to_string()).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            answer,
+            json!({"success": true, "msg": "Checksum computed.",
+                   "checksum": "9b74c9897bac770ffc029102a200c5de"})
+        );
+        let applied = mock.applied();
+        assert_eq!(applied.len(), 1);
+        assert_eq!(
+            (applied[0].operation, applied[0].operation_id.as_str()),
+            (None, ID)
+        );
+        assert_eq!(applied[0].body, valid);
+
+        // Invalid bodies: its 400, in the shared error shape, naming the field.
+        let (status, answer) = verify_copy(&mock, r#"{"instance_id": "1", "path": "/w"}"#).await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["error"], "invalid_args");
+        let msg = answer["msg"].as_str().unwrap();
+        assert!(
+            msg.contains("instance_id") && msg.contains("integer"),
+            "{msg}"
+        );
+        let (status, answer) = verify_copy(&mock, r#"{"instance_id": 1}"#).await;
+        assert_eq!(status, 400);
+        assert!(answer["msg"].as_str().unwrap().contains("path"), "{answer}");
+
+        // An unknown instance in its `x-vast-instance-fields`: it declares no
+        // 404, so its 400 is the refusal.
+        let (status, answer) = verify_copy(&mock, r#"{"instance_id": 2, "path": "/w"}"#).await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["error"], "no_such_instance");
+        assert!(
+            answer["msg"].as_str().unwrap().contains("2 (instance_id)"),
+            "{answer}"
+        );
+
+        // Every request recorded under its operationId; only the valid one applied.
+        let requests = mock.requests();
+        assert_eq!(requests.len(), 4);
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.operation_id.as_deref() == Some(ID))
+        );
+        assert_eq!((mock.request_count(ID), mock.applied_count(ID)), (4, 1));
+    }
 }

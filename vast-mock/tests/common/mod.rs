@@ -176,3 +176,51 @@ pub fn parse_answer(raw: &[u8]) -> Answer {
         text: body.get(..length).unwrap_or(body).to_owned(),
     }
 }
+
+/// An operation the generated [`Operation`] does not have, for the tests of
+/// a spec loaded at run time: `POST /api/v0/commands/ping/`, operationId
+/// `pingInstance`.
+pub const PING: &str = "pingInstance";
+pub const PING_PATH: &str = "/api/v0/commands/ping/";
+
+/// The embedded spec plus [`PING`], as text: its instance field is
+/// `instance_id`; its `200` has no example and requires a `seq` that the
+/// envelope lacks; its `400` declares no `error` but requires a `code`; it
+/// declares no `404`.
+pub fn spec_with_ping() -> String {
+    let mut spec: Value = serde_json::from_str(vast_api::SPEC).unwrap();
+    spec["paths"][PING_PATH] = serde_json::json!({"post": {
+        "summary": "ping instance",
+        "operationId": PING,
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object",
+            "properties": {"instance_id": {"type": "integer"}, "note": {"type": "string"}},
+            "required": ["instance_id"]
+        }}}},
+        "responses": {
+            "200": {"description": "Pinged.", "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/PingResponse"
+            }}}},
+            "400": {"description": "Bad ping.", "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {
+                    "success": {"type": "boolean"},
+                    "msg": {"type": "string"},
+                    "code": {"type": "string", "enum": ["E_PING"]}
+                },
+                "required": ["code"]
+            }}}}
+        },
+        "x-vast-instance-fields": ["instance_id"]
+    }});
+    spec["components"]["schemas"]["PingResponse"] = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "success": {"type": "boolean"},
+            "msg": {"type": "string"},
+            "seq": {"type": "integer", "minimum": 0}
+        },
+        "required": ["success", "seq"]
+    });
+    serde_json::to_string(&spec).unwrap()
+}
