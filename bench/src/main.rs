@@ -271,7 +271,9 @@ async fn main() {
     println!(
         "Rounds of {PER_ROUND} sequential calls per client, the clients interleaved in a \
          rotating order; the ratio is the median, over the {ROUNDS} rounds, of each round's \
-         median latency divided by (a)'s median in the same round.\n"
+         median latency divided by (a)'s median in the same round. (d) is (c) without \
+         pacing and quota, so (c) - (d) is their cost. The target is (c) at most 1.05 \
+         times (a).\n"
     );
     println!("| client | p50 (µs) | p99 (µs) | p50 ratio to (a) |");
     println!("|---|---:|---:|---:|");

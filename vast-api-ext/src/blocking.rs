@@ -24,7 +24,7 @@
 //! A tokio runtime cannot wait for another one on its own threads. When a
 //! call is made on a thread that is in a tokio runtime's context (async code,
 //! and also `spawn_blocking` closures, which run in that context), it sends
-//! nothing and returns an error of kind [`ErrorKind::InsideRuntime`](crate::ErrorKind::InsideRuntime),
+//! nothing and returns an error of kind [`ErrorKind::InsideRuntime`],
 //! whose message says to use the async [`crate::Client`] there. It never
 //! panics, and dropping the client there does not panic either (its runtime
 //! is then shut down without waiting).

@@ -159,7 +159,7 @@ impl Client {
 
     /// Starts a cloud copy (`POST /api/v0/commands/rclone/`). Failures that
     /// may have started the transfer are not retried unless
-    /// [`RetryConfig::with_retry_non_idempotent`] says so.
+    /// [`RetryConfig::with_retry_non_idempotent`](crate::RetryConfig::with_retry_non_idempotent) says so.
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
@@ -186,7 +186,7 @@ impl Client {
 
     /// Cancels the sync whose destination is instance `dst`
     /// (`DELETE /api/v0/commands/rclone/`, sending the integer `dst_id`).
-    /// Instance 0 is refused with [`Error::InvalidInput`] before any I/O.
+    /// Instance 0 is refused with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before any I/O.
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {

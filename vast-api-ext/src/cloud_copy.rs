@@ -91,7 +91,7 @@ impl CloudCopy {
     /// A cloud copy on `instance` through cloud connection `connection`.
     /// Set [`src`](Self::src) before sending; `dst` defaults to `/workspace`.
     /// Instance 0 names no instance: sending it is refused with
-    /// [`Error::InvalidInput`] before any I/O.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before any I/O.
     pub fn new(
         instance: impl Into<InstanceId>,
         connection: impl Into<ConnectionId>,

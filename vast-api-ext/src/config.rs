@@ -265,7 +265,7 @@ impl ClientBuilder {
     /// The largest response body a call reads, in bytes, for success and
     /// error answers alike (default 1 MiB, [`vast_api::DEFAULT_MAX_BODY_BYTES`];
     /// the API's answers are under 1 KiB). A longer answer fails the attempt
-    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) as soon
+    /// with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge) as soon
     /// as its `Content-Length` or its first byte past the limit arrives, and
     /// its connection is closed; nothing past the limit is read.
     pub fn max_body_bytes(mut self, limit: u64) -> Self {

@@ -23,7 +23,7 @@ pub struct ApiKey(pub(crate) String);
 
 impl ApiKey {
     /// A key from text; surrounding whitespace is trimmed. An empty key is an
-    /// error ([`Error::Config`]).
+    /// error ([`ConfigProblem::EmptyApiKey`](crate::ConfigProblem::EmptyApiKey)).
     pub fn new(key: impl AsRef<str>) -> Result<Self, Error> {
         Self::from_source(key.as_ref(), KeySource::ApiKeyNew)
     }
