@@ -469,6 +469,24 @@ mod tests {
     }
 
     #[test]
+    fn the_builder_takes_an_api_key_or_text() {
+        let env = || Env::default();
+        let build = |b: ClientBuilder| b.env(env()).base_url("http://127.0.0.1:9").build();
+        let key = ApiKey::new(" k1 ").unwrap();
+        assert!(build(ClientBuilder::default().api_key(key)).is_ok());
+        assert!(build(ClientBuilder::default().api_key("k2")).is_ok());
+        assert!(build(ClientBuilder::default().api_key(String::from("k3"))).is_ok());
+        // Text is checked by build(), which names the builder as its source.
+        let err = build(ClientBuilder::default().api_key(" ")).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::Config(ConfigProblem::EmptyApiKey {
+                source: KeySource::Builder
+            })
+        ));
+    }
+
+    #[test]
     fn no_key_anywhere_says_where_to_put_one() {
         let home = temp_home("none");
         let env = Env {

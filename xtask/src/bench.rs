@@ -69,32 +69,18 @@ fn crate_count(root: &Path, package: &str) -> Result<usize, String> {
 /// Builds and runs the benchmark, then writes BENCHMARKS.md under `root`.
 pub fn run(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // Build first, so the load read before the run is not the compiler's.
-    output(
-        root,
-        &cargo,
-        &[
-            "build",
-            "--quiet",
-            "--release",
-            "--locked",
-            "-p",
-            "vast-bench",
-        ],
-    )?;
+    // Built first (`build`, then `run` of the same target), so the load
+    // read before the run is not the compiler's.
+    let cargo_bench = |verb: &str| {
+        output(
+            root,
+            &cargo,
+            &[verb, "--quiet", "--release", "--locked", "-p", "vast-bench"],
+        )
+    };
+    cargo_bench("build")?;
     let load_before = load();
-    let report = output(
-        root,
-        &cargo,
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "--locked",
-            "-p",
-            "vast-bench",
-        ],
-    )?;
+    let report = cargo_bench("run")?;
     let load_after = load();
     let rustc = output(root, "rustc", &["--version"])?;
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
