@@ -41,11 +41,13 @@ enum Caller {
     Raw { http: reqwest::Client, url: String },
     /// (b) the generated `vast-api` client.
     Generated(vast_api::Client),
-    /// (c) `vast-api-ext` with its default retry configuration.
+    /// (c) `vast-api-ext` with its default retry configuration, and (d)
+    /// with retries off (`RetryConfig::disabled()`: no pacing, no quota).
     Ext {
         client: vast_api_ext::Client,
         src: vast_api_ext::Location,
         dst: vast_api_ext::Location,
+        name: &'static str,
     },
 }
 
@@ -54,7 +56,7 @@ impl Caller {
         match self {
             Self::Raw { .. } => "(a) raw reqwest",
             Self::Generated(_) => "(b) vast-api (generated)",
-            Self::Ext { .. } => "(c) vast-api-ext, default retries",
+            Self::Ext { name, .. } => name,
         }
     }
 
@@ -93,7 +95,9 @@ impl Caller {
                 let answer = client.copy(&body).await.expect("the bench server answers");
                 assert_eq!(answer.success, Some(true));
             }
-            Self::Ext { client, src, dst } => {
+            Self::Ext {
+                client, src, dst, ..
+            } => {
                 let outcome = client
                     .copy(src, dst)
                     .await
@@ -203,12 +207,38 @@ async fn main() {
             client: ext_client(&server.uri, vast_api_ext::RetryConfig::standard()),
             src: "C.11824:/workspace/data/".parse().expect("valid"),
             dst: "C.6003036:/workspace/".parse().expect("valid"),
+            name: "(c) vast-api-ext, default retries",
+        },
+        Caller::Ext {
+            client: ext_client(&server.uri, vast_api_ext::RetryConfig::disabled()),
+            src: "C.11824:/workspace/data/".parse().expect("valid"),
+            dst: "C.6003036:/workspace/".parse().expect("valid"),
+            name: "(d) vast-api-ext, retries off (no pacing, no quota)",
         },
     ];
     for caller in &callers {
         for _ in 0..WARM_UP {
             caller.copy().await;
         }
+    }
+    // `vast-bench profile <a|b|c|d> <calls>`: that caller's calls only,
+    // after the warm-up, for a profiler (`valgrind --tool=callgrind`: the
+    // difference between two call counts is the instructions per call).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [mode, which, calls] = args.as_slice()
+        && mode == "profile"
+    {
+        let i = usize::from(
+            which
+                .as_bytes()
+                .first()
+                .map_or(0, |b| b.saturating_sub(b'a')),
+        );
+        let calls: usize = calls.parse().expect("a number of calls");
+        for _ in 0..calls {
+            callers[i.min(callers.len() - 1)].copy().await;
+        }
+        return;
     }
 
     // Interleaved rounds: each round runs every caller in turn (rotating the
@@ -241,7 +271,9 @@ async fn main() {
     println!(
         "Rounds of {PER_ROUND} sequential calls per client, the clients interleaved in a \
          rotating order; the ratio is the median, over the {ROUNDS} rounds, of each round's \
-         median latency divided by (a)'s median in the same round.\n"
+         median latency divided by (a)'s median in the same round. (d) is (c) without \
+         pacing and quota, so (c) - (d) is their cost. The target is (c) at most 1.05 \
+         times (a).\n"
     );
     println!("| client | p50 (µs) | p99 (µs) | p50 ratio to (a) |");
     println!("|---|---:|---:|---:|");

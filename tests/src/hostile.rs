@@ -1,7 +1,11 @@
 //! A hostile HTTP/1.1 server on 127.0.0.1: answers that never end, lie about
-//! their length or drip, for the hostile-answer tests (`tests/hostile.rs`,
-//! `tests/arbitrary_answers.rs`) and the `vast-hostile` binary behind the
-//! "Hostile answers" figures of BENCHMARKS.md.
+//! their length, drip or never come, for the hostile-answer tests
+//! (`tests/hostile.rs`, `tests/arbitrary_answers.rs`), the virtual-clock
+//! deadline test (`tests/deadline.rs`), the retry-table agreement test
+//! (`vast-cli/tests/agreement.rs`) and the `vast-hostile` binary behind the
+//! "Hostile answers" figures of BENCHMARKS.md. It reports each request it
+//! has read ([`HostileServer::next_request`]), so a test on a virtual clock
+//! moves time only once the request is out.
 //!
 //! Each connection reads one request (head and `Content-Length` body), then
 //! writes its [`Answer`] and counts the bytes the kernel accepted. It stops
@@ -63,6 +67,9 @@ pub enum Answer {
     EndlessHeaders,
     /// These bytes exactly, then the connection is closed.
     Raw(Vec<u8>),
+    /// Nothing: the request is read and never answered; the connection
+    /// ends when the client closes it (or after `bound` bytes more from it).
+    Silent,
 }
 
 impl Answer {
@@ -133,6 +140,7 @@ pub struct HostileServer {
     addr: SocketAddr,
     answers: Arc<Mutex<VecDeque<Answer>>>,
     served: mpsc::UnboundedReceiver<Served>,
+    requests: mpsc::UnboundedReceiver<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -165,11 +173,13 @@ impl HostileServer {
         let addr = listener.local_addr()?;
         let answers = Arc::new(Mutex::new(VecDeque::from(answers)));
         let (tx, served) = mpsc::unbounded_channel();
-        let task = tokio::spawn(accept(listener, answers.clone(), tx, bound));
+        let (read, requests) = mpsc::unbounded_channel();
+        let task = tokio::spawn(accept(listener, answers.clone(), tx, read, bound));
         Ok(Self {
             addr,
             answers,
             served,
+            requests,
             task,
         })
     }
@@ -189,12 +199,31 @@ impl HostileServer {
     pub async fn next_served(&mut self) -> Served {
         self.served.recv().await.expect("the server is running")
     }
+
+    /// Returns when the next request has been read in full (before it is
+    /// answered): a test on a virtual clock moves time only then.
+    pub async fn next_request(&mut self) {
+        self.requests.recv().await.expect("the server is running");
+    }
+
+    /// How many requests were read in full since the last call of this
+    /// method or of [`next_request`](Self::next_request) took them. A
+    /// request is counted before it is answered, so once a client has its
+    /// answer, its request is in this count.
+    pub fn requests_read(&mut self) -> usize {
+        let mut n = 0;
+        while self.requests.try_recv().is_ok() {
+            n += 1;
+        }
+        n
+    }
 }
 
 async fn accept(
     listener: TcpListener,
     answers: Arc<Mutex<VecDeque<Answer>>>,
     tx: mpsc::UnboundedSender<Served>,
+    read: mpsc::UnboundedSender<()>,
     bound: u64,
 ) {
     let mut connections = tokio::task::JoinSet::new();
@@ -211,9 +240,9 @@ async fn accept(
             }
         };
         let Some(answer) = answer else { continue };
-        let tx = tx.clone();
+        let (tx, read) = (tx.clone(), read.clone());
         connections.spawn(async move {
-            let served = serve(stream, &answer, bound).await;
+            let served = serve(stream, &answer, bound, &read).await;
             let _ = tx.send(served);
         });
         // Reap finished connections so a long run holds no dead tasks.
@@ -284,13 +313,19 @@ impl Counter<'_> {
     }
 }
 
-async fn serve(mut stream: TcpStream, answer: &Answer, bound: u64) -> Served {
+async fn serve(
+    mut stream: TcpStream,
+    answer: &Answer,
+    bound: u64,
+    read: &mpsc::UnboundedSender<()>,
+) -> Served {
     if read_request(&mut stream).await.is_err() {
         return Served {
             written: 0,
             end: End::ClientClosed,
         };
     }
+    let _ = read.send(());
     let mut out = Counter {
         stream: &mut stream,
         written: 0,
@@ -310,6 +345,23 @@ async fn serve(mut stream: TcpStream, answer: &Answer, bound: u64) -> Served {
 async fn write_answer(out: &mut Counter<'_>, answer: &Answer) -> Result<(), End> {
     let spaces = [b' '; PIECE];
     match answer {
+        Answer::Silent => {
+            // Nothing is written: wait for the client to close, reading
+            // (and dropping) at most `bound` bytes it may still send.
+            let mut buf = [0u8; 4096];
+            let mut taken = 0u64;
+            loop {
+                match out.stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return Err(End::ClientClosed),
+                    Ok(n) => {
+                        taken += n as u64;
+                        if taken >= out.bound {
+                            return Err(End::Bound);
+                        }
+                    }
+                }
+            }
+        }
         Answer::Declared { status, len } => {
             out.write(head(*status, &format!("Content-Length: {len}\r\n")).as_bytes())
                 .await?;

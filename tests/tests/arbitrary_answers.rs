@@ -17,7 +17,7 @@ use std::time::Duration;
 use support::raw::{Raw, raw_call, raw_client};
 use support::{KEY, KNOWN, OPS, call};
 use tests::hostile::{Answer, HostileServer};
-use vast_api_ext::{Client, Error, RetryConfig};
+use vast_api_ext::{Client, ErrorKind, RetryConfig};
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
@@ -267,7 +267,7 @@ impl Rig {
                         prop_assert_eq!(e.attempts(), 1);
                         // Bodies here are under 2 KiB: only a declared
                         // length can be over the 1 MiB cap.
-                        if let Error::ResponseTooLarge { declared, .. } = &e {
+                        if let ErrorKind::ResponseTooLarge { declared, .. } = e.kind() {
                             prop_assert!(declared.is_some(), "{e:?}");
                         }
                     }

@@ -1,7 +1,7 @@
 //! The fault-injection suite of `vast-api-ext` against `vast-mock` (issue 5):
 //!
 //! - [`matrix`]: every operation × every fault → attempts, outcome, applied
-//!   operations. [`MATRIX`] mirrors the retry table of `vast_api_ext::retry`.
+//!   operations. [`MATRIX`] mirrors the retry table of `vast_api_ext::policy`.
 //! - [`pacing`]: 20 concurrent cloud copies against a 200 ms minimum interval.
 //! - The soak (10,000 calls with 5 % seeded faults) is `soak.rs`, its own
 //!   test binary, so that it measures its own memory.
@@ -14,7 +14,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
-use vast_api_ext::{Client, RetryConfig, VirtualClock};
+use vast_api_ext::clock::{TokioClock, VirtualClock};
+use vast_api_ext::policy::{Failure, Retry, classify};
+use vast_api_ext::{Client, RetryConfig};
 use vast_mock::{Fault, MockServer, Operation, When};
 
 // ---------------------------------------------------------------------------
@@ -62,23 +64,44 @@ const fn c(attempts: u32, end: End, applied: u64) -> Cell {
 }
 
 /// One fault: may the failed request have been applied (the retry table's
-/// second column), and the cells for copy (PUT), cloud copy (POST) and
-/// cancel sync (DELETE).
+/// second column), and one cell per operation, in the order of
+/// `Operation::ALL` (copy (PUT), cloud copy (POST), cancel sync (DELETE)):
+/// a new operation makes every row too short to compile.
 struct Row {
     inject: Inject,
     applied_maybe: &'static str,
-    copy: Cell,
-    cloud_copy: Cell,
-    cancel_sync: Cell,
+    cells: [Cell; Operation::COUNT],
 }
 
-const fn row(inject: Inject, applied_maybe: &'static str, cells: [Cell; 3]) -> Row {
+const fn row(inject: Inject, applied_maybe: &'static str, cells: [Cell; Operation::COUNT]) -> Row {
     Row {
         inject,
         applied_maybe,
-        copy: cells[0],
-        cloud_copy: cells[1],
-        cancel_sync: cells[2],
+        cells,
+    }
+}
+
+impl Row {
+    fn cell(&self, op: Operation) -> Cell {
+        self.cells[op.index()]
+    }
+}
+
+/// The failure the fault makes of the first attempt of `op`, as the retry
+/// table names it.
+fn failure_of(inject: Inject, op: Operation) -> Failure {
+    match inject {
+        Inject::Refused => Failure::Connect,
+        Inject::DropBeforeAnswer | Inject::DropAfterApply => Failure::Reset,
+        Inject::SlowHeaders | Inject::SlowBody => Failure::Timeout,
+        Inject::TooManySecs | Inject::TooManyDate | Inject::TooManyText => Failure::Status(429),
+        Inject::Status(s) => Failure::Status(s),
+        Inject::MalformedJson => Failure::Undecodable(Some(200)),
+        Inject::SuccessFalse => Failure::Rejected,
+        Inject::Unauthorized => Failure::Status(401),
+        // Cloud copy declares no 404: the mock refuses with its 400.
+        Inject::NoSuchInstance if op == Operation::CloudCopy => Failure::Status(400),
+        Inject::NoSuchInstance => Failure::Status(404),
     }
 }
 
@@ -223,6 +246,7 @@ struct Observed {
     applied: u64,
     requests: u64,
     code: Option<String>,
+    failure: Option<Failure>,
 }
 
 /// One cell, ready to run: its own mock and client.
@@ -233,9 +257,11 @@ struct Prepared {
 }
 
 /// A fresh mock and client for one cell. Waits run on a `VirtualClock` (the
-/// 1 s `Retry-After`s pass at once); attempts time out in real time, after
-/// [`SLOW_ROW_TIMEOUT`] in the slow-headers and slow-body rows and after 10 s
-/// elsewhere, so a loaded machine cannot turn a first attempt into a timeout.
+/// 1 s `Retry-After`s pass at once), except in the slow-headers and
+/// slow-body rows, which run on the real clock so that their attempts time
+/// out after [`SLOW_ROW_TIMEOUT`] of real time (on a virtual clock a timer
+/// fires only when the test moves time). Elsewhere the attempt timeout is
+/// 10 s, so a loaded machine cannot turn a first attempt into a timeout.
 async fn prepare(inject: Inject, op: Operation) -> Prepared {
     let mut builder = MockServer::builder();
     if inject == Inject::NoSuchInstance {
@@ -253,14 +279,18 @@ async fn prepare(inject: Inject, op: Operation) -> Prepared {
     } else {
         mock.uri()
     };
-    let retry = RetryConfig::standard()
-        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .with_clock(Arc::new(VirtualClock::new()));
-    let timeout = match inject {
-        Inject::SlowHeaders | Inject::SlowBody => SLOW_ROW_TIMEOUT,
-        _ => Duration::from_secs(10),
+    let retry =
+        RetryConfig::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
+    let slow = matches!(inject, Inject::SlowHeaders | Inject::SlowBody);
+    let (timeout, clock): (_, Arc<dyn vast_api_ext::clock::Clock>) = if slow {
+        (SLOW_ROW_TIMEOUT, Arc::new(TokioClock))
+    } else {
+        (Duration::from_secs(10), Arc::new(VirtualClock::new()))
     };
-    let client = client(&uri, retry, timeout, Duration::from_secs(30));
+    let client = support::builder(&uri, retry, timeout, Duration::from_secs(30))
+        .clock(clock)
+        .build()
+        .unwrap();
     let instance = if inject == Inject::NoSuchInstance {
         UNKNOWN
     } else {
@@ -275,9 +305,14 @@ async fn prepare(inject: Inject, op: Operation) -> Prepared {
 
 async fn run_cell(cell: Prepared, op: Operation) -> Observed {
     let result = call(&cell.client, op, cell.instance, 1).await;
-    let (attempts, end, code) = match &result {
-        Ok(n) => (*n, End::Ok, None),
-        Err(e) => (e.attempts(), end_of(e), e.code().map(str::to_owned)),
+    let (attempts, end, code, failure) = match &result {
+        Ok(n) => (*n, End::Ok, None, None),
+        Err(e) => (
+            e.attempts(),
+            end_of(e),
+            e.code().map(str::to_owned),
+            e.failure(),
+        ),
     };
     Observed {
         attempts,
@@ -285,6 +320,7 @@ async fn run_cell(cell: Prepared, op: Operation) -> Observed {
         applied: cell.mock.applied_count(op),
         requests: cell.mock.request_count(op),
         code,
+        failure,
     }
 }
 
@@ -296,11 +332,8 @@ async fn matrix() {
     let mut cells = JoinSet::new();
     let mut prepared = Vec::new();
     for (r, row) in MATRIX.iter().enumerate() {
-        for (op, want) in OPS
-            .into_iter()
-            .zip([row.copy, row.cloud_copy, row.cancel_sync])
-        {
-            prepared.push((r, op, want, prepare(row.inject, op).await));
+        for op in OPS {
+            prepared.push((r, op, row.cell(op), prepare(row.inject, op).await));
         }
     }
     for (r, op, want, cell) in prepared {
@@ -339,6 +372,14 @@ async fn matrix() {
         if *op == Operation::CloudCopy && got.applied > 1 {
             problems.push("cloud copy applied twice".to_owned());
         }
+        // A call that failed reports the failure the fault made.
+        if got.end != End::Ok && got.failure != Some(failure_of(row.inject, *op)) {
+            problems.push(format!(
+                "failure {:?}, expected {:?}",
+                got.failure,
+                failure_of(row.inject, *op)
+            ));
+        }
         if row.inject == Inject::NoSuchInstance
             && *op != Operation::CloudCopy
             && got.code.as_deref() != Some("no_such_instance")
@@ -357,24 +398,41 @@ async fn matrix() {
     );
 }
 
-/// The matrix's second column is the retry table's: "no" rows are retried for
-/// cloud copy, "maybe" rows are not, "final" rows never are.
+/// The matrix is the retry table (`vast_api_ext::policy::classify`): each
+/// cell is retried exactly when `classify` says the fault's failure is
+/// retried for that operation, and the second column is the table's class:
+/// "no" rows are retried for every operation, "maybe" rows for the
+/// idempotent ones only, "final" rows never.
 #[test]
 fn matrix_mirrors_the_retry_table() {
     for row in MATRIX {
-        let cloud_retried = row.cloud_copy.attempts > 1;
-        let idempotent_retried = row.copy.attempts > 1 && row.cancel_sync.attempts > 1;
-        match row.applied_maybe {
-            "no" => assert!(cloud_retried && idempotent_retried, "{:?}", row.inject),
-            "maybe" => assert!(!cloud_retried && idempotent_retried, "{:?}", row.inject),
-            "final" => assert!(
-                !cloud_retried && row.copy.attempts == 1 && row.cancel_sync.attempts == 1,
-                "{:?}",
+        for op in OPS {
+            let verdict = classify(failure_of(row.inject, op));
+            let retried = row.cell(op).attempts > 1;
+            assert_eq!(
+                retried,
+                verdict.retries(op, false),
+                "{:?} {op}: {verdict:?}",
                 row.inject
-            ),
-            other => panic!("unknown class {other}"),
+            );
+            let class = match verdict.retry {
+                Retry::Safe => "no",
+                Retry::IfIdempotent => "maybe",
+                _ => "final",
+            };
+            assert_eq!(row.applied_maybe, class, "{:?} {op}", row.inject);
+            assert_eq!(
+                retried,
+                row.applied_maybe == "no" || (row.applied_maybe == "maybe" && op.is_idempotent()),
+                "{:?} {op}",
+                row.inject
+            );
         }
-        assert!(row.cloud_copy.applied <= 1, "{:?}", row.inject);
+        assert!(
+            row.cell(Operation::CloudCopy).applied <= 1,
+            "{:?}",
+            row.inject
+        );
     }
 }
 

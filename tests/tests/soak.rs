@@ -116,7 +116,7 @@ async fn soak() {
             }
             let client = client.clone();
             calls.spawn(async move {
-                let op = OPS[(i % 3) as usize];
+                let op = OPS[i as usize % OPS.len()];
                 let t = Instant::now();
                 let result = call(&client, op, KNOWN, i).await;
                 (op, result, t.elapsed())

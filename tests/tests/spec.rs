@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use vast_api::{Operation, types};
 
-const UPSTREAM: [&str; 3] = ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"];
 /// The vendor extension the merge adds to each operation (from the table).
 const INSTANCE_FIELDS: &str = "x-vast-instance-fields";
 const METHODS: [&str; 8] = [
@@ -16,15 +15,22 @@ fn merged() -> Value {
     serde_json::from_str(vast_api::SPEC).unwrap()
 }
 
-fn upstream() -> Vec<(&'static str, Value)> {
-    UPSTREAM
-        .iter()
-        .map(|name| {
-            let path = format!("{}/../openapi/upstream/{name}", env!("CARGO_MANIFEST_DIR"));
+/// Every vendor document in `openapi/upstream/`, by file name.
+fn upstream() -> Vec<(String, Value)> {
+    let dir = format!("{}/../openapi/upstream", env!("CARGO_MANIFEST_DIR"));
+    let mut docs: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
-            (*name, serde_yaml::from_str(&text).unwrap())
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, serde_yaml::from_str(&text).unwrap())
         })
-        .collect()
+        .collect();
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(!docs.is_empty(), "no document in {dir}");
+    docs
 }
 
 /// Every (path, method, operation) of a document.
@@ -91,11 +97,7 @@ fn merged_spec_is_openapi_3_0_with_the_upstream_servers_and_security() {
 fn merged_info_is_the_copy_documents_and_the_others_agree_on_title_version_contact() {
     let spec = merged();
     let docs = upstream();
-    let copy = &docs
-        .iter()
-        .find(|(name, _)| *name == "copy.yaml")
-        .unwrap()
-        .1;
+    let copy = &docs.iter().find(|(name, _)| name == "copy.yaml").unwrap().1;
     assert_eq!(spec["info"], copy["info"]);
     for (name, doc) in &docs {
         for key in ["title", "version", "contact"] {
@@ -118,7 +120,7 @@ fn merged_spec_has_exactly_the_upstream_operations() {
         .map(|(path, method, _)| (path, method))
         .collect();
     assert_eq!(merged_ops, upstream_ops);
-    assert_eq!(merged_ops.len(), 3);
+    assert_eq!(merged_ops.len(), Operation::COUNT);
 }
 
 #[test]

@@ -7,8 +7,8 @@
 //! - trusted through the builder (`ClientBuilder::add_root_certificate`; the
 //!   raw client's `http_client_builder` + `configure`), the three
 //!   operations reach the mock and are applied;
-//! - a certificate from another CA is a connect error (`Transport { sent:
-//!   false }`, `CommunicationError`), the handshake failed and the mock
+//! - a certificate from another CA is a connect error
+//!   (`ErrorKind::Transport { sent: false }`, `CommunicationError`), the handshake failed and the mock
 //!   received nothing;
 //! - a redirect to another host over TLS is not followed: the other host
 //!   gets no connection, so no key.
@@ -21,7 +21,7 @@ use support::raw::{Raw, raw_call};
 use support::{KEY, KNOWN, OPS, call};
 use tests::tls::{Behind, TestCa, TlsFront, answer};
 use vast_api::tls::Backend;
-use vast_api_ext::{Certificate, Client, Error, RetryConfig};
+use vast_api_ext::{Certificate, Client, ErrorKind, RetryConfig};
 use vast_mock::MockServer;
 
 /// The stack these tests run on: the first of this crate's TLS features in
@@ -114,16 +114,10 @@ async fn a_certificate_from_an_untrusted_ca_is_a_connect_error_and_nothing_is_se
     for op in OPS {
         let error = call(&ext, op, KNOWN, 1).await.unwrap_err();
         assert!(
-            matches!(
-                error,
-                Error::Transport {
-                    sent: false,
-                    attempts: 1,
-                    ..
-                }
-            ),
+            matches!(error.kind(), ErrorKind::Transport { sent: false, .. }),
             "{op:?}: {error:?}"
         );
+        assert_eq!(error.attempts(), 1, "{op:?}");
         assert!(!error.may_have_been_applied(), "{op:?}");
         let (end, _) = raw_call(&raw, op).await;
         assert!(matches!(end, Raw::Communication), "raw {op:?}: {end:?}");

@@ -24,7 +24,7 @@
 //! A tokio runtime cannot wait for another one on its own threads. When a
 //! call is made on a thread that is in a tokio runtime's context (async code,
 //! and also `spawn_blocking` closures, which run in that context), it sends
-//! nothing and returns `Error::Config { setting: Setting::HttpClient, .. }`,
+//! nothing and returns an error of kind [`ErrorKind::InsideRuntime`],
 //! whose message says to use the async [`crate::Client`] there. It never
 //! panics, and dropping the client there does not panic either (its runtime
 //! is then shut down without waiting).
@@ -34,8 +34,8 @@
 //! new one.
 
 use crate::{
-    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Outcome,
-    Request, Setting,
+    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind,
+    InstanceId, Location, Outcome, Request,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -86,11 +86,8 @@ impl ClientBuilder {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| {
-                Error::config(
-                    Setting::HttpClient,
-                    format!("cannot start the blocking client's runtime: {e}"),
-                )
+            .map_err(|e| ConfigProblem::Runtime {
+                reason: e.to_string(),
             })?;
         Ok(Client {
             inner,
@@ -177,19 +174,15 @@ impl Client {
     /// in a runtime's context, where waiting would panic.
     fn wait<T>(&self, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::config(
-                Setting::HttpClient,
-                "the blocking client was called from inside a tokio runtime, \
-                 where it cannot wait: use the async vast_api_ext::Client there",
-            ));
+            return Err(ErrorKind::InsideRuntime.into());
         }
         match &self.runtime.0 {
             Some(runtime) => runtime.block_on(call),
             // Only `Drop` takes the runtime out.
-            None => Err(Error::config(
-                Setting::HttpClient,
-                "the blocking client's runtime is gone",
-            )),
+            None => Err(ConfigProblem::Runtime {
+                reason: "it is gone".to_owned(),
+            }
+            .into()),
         }
     }
 }

@@ -1,12 +1,16 @@
 //! `Client`: the three operations, each one call of the generated client per
-//! attempt, wrapped in the retry loop, the deadline and a tracing span.
+//! attempt, run by the runtime (`runtime/`: pacing, timeouts, retries), and
+//! the mapping of the generated client's results to [`ErrorKind`]s.
 
-use crate::retry::{Failure, RetryConfig, Shared, classify, later, parse_retry_after, too_large};
-use crate::{Answer, ClientBuilder, CloudCopy, Error, InstanceId, Location, Operation, Request};
+use crate::clock::Clock;
+use crate::policy::parse_retry_after;
+use crate::runtime::{Failed, Runtime};
+use crate::{
+    Answer, Argument, ClientBuilder, CloudCopy, Error, ErrorKind, InstanceId, InvalidInput,
+    Location, Operation, Request, Rule,
+};
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
-use std::time::Duration;
-use tracing::Instrument;
 use vast_api::types;
 
 /// How many body bytes an error keeps.
@@ -32,26 +36,31 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) raw: vast_api::Client,
     pub(crate) base_url: String,
-    pub(crate) timeout: Duration,
-    pub(crate) deadline: Duration,
-    pub(crate) retry: RetryConfig,
-    pub(crate) shared: Shared,
+    pub(crate) runtime: Runtime,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let runtime = &self.inner.runtime;
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"***")
-            .field("timeout", &self.inner.timeout)
-            .field("deadline", &self.inner.deadline)
+            .field("timeout", &runtime.timeout())
+            .field("deadline", &runtime.deadline())
             .field("max_body_bytes", &self.inner.raw.limits().max_body_bytes())
-            .field("retry", &self.inner.retry)
+            .field("retry", runtime.retry())
+            .field("clock", &runtime.clock())
             .finish()
     }
 }
 
 /// The answer to a successful copy or cancel sync.
+///
+/// ```
+/// // What a test double of your own can return.
+/// let outcome = vast_api_ext::Outcome::new(Some("Remote to Remote copy initiated".into()), 1);
+/// assert_eq!(outcome.attempts, 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Outcome {
@@ -61,7 +70,19 @@ pub struct Outcome {
     pub attempts: u32,
 }
 
+impl Outcome {
+    /// An outcome with the server's `message` after `attempts` attempts.
+    pub fn new(message: Option<String>, attempts: u32) -> Self {
+        Self { message, attempts }
+    }
+}
+
 /// The answer to a successful cloud copy.
+///
+/// ```
+/// let outcome = vast_api_ext::CloudCopyOutcome::new(None, Some("https://r/1".into()), 2);
+/// assert_eq!(outcome.result_url.as_deref(), Some("https://r/1"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CloudCopyOutcome {
@@ -73,11 +94,16 @@ pub struct CloudCopyOutcome {
     pub attempts: u32,
 }
 
-/// One failed attempt: the error to return and what it says for retrying.
-struct AttemptError {
-    error: Error,
-    failure: Failure,
-    retry_after: Option<Duration>,
+impl CloudCopyOutcome {
+    /// An outcome with the server's `message` and `result_url` after
+    /// `attempts` attempts.
+    pub fn new(message: Option<String>, result_url: Option<String>, attempts: u32) -> Self {
+        Self {
+            message,
+            result_url,
+            attempts,
+        }
+    }
 }
 
 impl Client {
@@ -108,7 +134,7 @@ impl Client {
 
     /// Tokens left in the retry quota shared by this client's clones.
     pub fn retry_quota_left(&self) -> u32 {
-        self.inner.shared.quota_left()
+        self.inner.runtime.quota_left()
     }
 
     /// Copies `src` to `dst` between two instances
@@ -128,15 +154,12 @@ impl Client {
         let (answer, attempts) = self
             .call(op, || self.inner.raw.copy(&body), api_error)
             .await?;
-        Ok(Outcome {
-            message: answer.msg,
-            attempts,
-        })
+        Ok(Outcome::new(answer.msg, attempts))
     }
 
     /// Starts a cloud copy (`POST /api/v0/commands/rclone/`). Failures that
     /// may have started the transfer are not retried unless
-    /// [`RetryConfig::with_retry_non_idempotent`] says so.
+    /// [`RetryConfig::with_retry_non_idempotent`](crate::RetryConfig::with_retry_non_idempotent) says so.
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
@@ -154,16 +177,16 @@ impl Client {
         let (answer, attempts) = self
             .call(op, || self.inner.raw.cloud_copy(&body), cloud_copy_error)
             .await?;
-        Ok(CloudCopyOutcome {
-            message: answer.msg,
-            result_url: answer.result_url,
+        Ok(CloudCopyOutcome::new(
+            answer.msg,
+            answer.result_url,
             attempts,
-        })
+        ))
     }
 
     /// Cancels the sync whose destination is instance `dst`
     /// (`DELETE /api/v0/commands/rclone/`, sending the integer `dst_id`).
-    /// Instance 0 is refused with [`Error::InvalidInput`] before any I/O.
+    /// Instance 0 is refused with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before any I/O.
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
@@ -177,10 +200,7 @@ impl Client {
         let (answer, attempts) = self
             .call(op, || self.inner.raw.cancel_sync(&body), api_error)
             .await?;
-        Ok(Outcome {
-            message: answer.msg,
-            attempts,
-        })
+        Ok(Outcome::new(answer.msg, attempts))
     }
 
     /// Makes the call a [`Request`] describes, with the typed method of its
@@ -204,373 +224,173 @@ impl Client {
         }
     }
 
-    fn now(&self) -> std::time::SystemTime {
-        self.inner.retry.clock().system_now()
-    }
-
     /// One operation: every attempt is one call of the generated client
     /// (`send`, its answer's status observed), its result checked by
-    /// [`check`], inside the retry loop. The attempt's timeout covers
-    /// reading the body, in `send` or in `check`.
+    /// [`check`], run by the client's runtime. The attempt's time limit
+    /// covers reading the body, in `send` or in `check`.
     async fn call<T, E, Fut>(
         &self,
         op: Operation,
         send: impl Fn() -> Fut,
-        documented: fn(Operation, u16, E) -> Error,
+        documented: fn(u16, E) -> ErrorKind,
     ) -> Result<(T, u32), Error>
     where
-        T: Verdict,
+        T: Answered,
         E: std::fmt::Debug,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
     {
-        self.run(op, || async {
-            let (result, seen) = vast_api::observe(send()).await;
-            check(op, self.now(), result, seen.status(), documented).await
-        })
-        .await
-    }
-
-    /// The retry loop: pacing, per-attempt timeout, deadline, quota, backoff.
-    async fn run<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, AttemptError>>,
-    {
-        let span = tracing::info_span!(
-            "vast_api_ext",
-            operation = op.name(),
-            method = op.method(),
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
-        let result = self.run_inner(op, attempt).instrument(span.clone()).await;
-        // Recorded once, when final: a field recorded per attempt would be
-        // printed once per attempt by `tracing_subscriber::fmt`.
-        match &result {
-            Ok((_, attempts)) => {
-                span.record("attempts", attempts);
-                span.record("status", 200);
-                span.in_scope(|| tracing::debug!("call succeeded"));
-            }
-            Err(error) => {
-                span.record("attempts", error.attempts());
-                if let Some(status) = error.status() {
-                    span.record("status", status);
-                }
-                span.in_scope(|| tracing::debug!("call failed: {error}"));
-            }
-        }
-        result
-    }
-
-    async fn run_inner<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, AttemptError>>,
-    {
-        let inner = &*self.inner;
-        let config = &inner.retry;
-        let clock = config.clock();
-        let deadline = later(clock.now(), inner.deadline);
-        let mut taken = 0u32;
-        let mut n = 0u32;
-        let mut last: Option<Error> = None;
-        loop {
-            // Wait for this endpoint's pacing slot, within the deadline.
-            let remaining = deadline.saturating_duration_since(clock.now());
-            let permit = match tokio::time::timeout(
-                remaining,
-                inner.shared.pace(config, op, deadline),
-            )
+        let runtime = &self.inner.runtime;
+        runtime
+            .run(op, || async {
+                // Pinned here, so `observe` holds a pointer, not a copy.
+                let sent = std::pin::pin!(send());
+                let (result, seen) = vast_api::observe(sent).await;
+                check(runtime.clock(), result, seen.status(), documented).await
+            })
             .await
-            {
-                Ok(Ok(permit)) => permit,
-                // The slot would start after the deadline: nothing is sent.
-                Ok(Err(Some(wait))) => {
-                    return Err(last.unwrap_or(Error::RateLimited {
-                        retry_after: Some(wait),
-                        operation: op,
-                        message: None,
-                        attempts: n,
-                    }));
-                }
-                // The deadline passed while waiting for the endpoint.
-                _ => {
-                    return Err(last.unwrap_or(Error::Timeout {
-                        operation: op,
-                        attempts: n,
-                    }));
-                }
-            };
-            n += 1;
-            let remaining = deadline.saturating_duration_since(clock.now());
-            let limit = remaining.min(inner.timeout);
-            let attempt_span =
-                tracing::debug_span!("attempt", attempt = n, status = tracing::field::Empty);
-            let result = match tokio::time::timeout(limit, attempt())
-                .instrument(attempt_span.clone())
-                .await
-            {
-                Ok(result) => result,
-                Err(_) => Err(AttemptError {
-                    error: Error::Timeout {
-                        operation: op,
-                        attempts: n,
-                    },
-                    failure: Failure::Timeout,
-                    retry_after: None,
-                }),
-            };
-            drop(permit);
-            let failed = match result {
-                Ok(value) => {
-                    attempt_span.record("status", 200);
-                    inner.shared.succeeded(config, op);
-                    inner.shared.refund(config, taken);
-                    return Ok((value, n));
-                }
-                Err(failed) => failed,
-            };
-            let mut error = failed.error;
-            error.set_attempts(n);
-            if let Some(status) = error.status() {
-                attempt_span.record("status", status);
-            }
-            if failed.failure == Failure::Status(429) {
-                inner.shared.throttled(config, op, failed.retry_after);
-            }
-            let safety = classify(failed.failure);
-            if n >= config.max_attempts() || !config.may_retry(op, safety) {
-                tracing::debug!(?safety, "not retried");
-                return Err(error);
-            }
-            let wait = match failed.retry_after {
-                Some(after) if after > config.max_retry_after() => {
-                    tracing::debug!(?after, "Retry-After is longer than allowed; giving up");
-                    return Err(error);
-                }
-                Some(after) => after,
-                None => config.backoff(n),
-            };
-            if later(clock.now(), wait) >= deadline {
-                tracing::debug!(?wait, "the wait would cross the deadline; giving up");
-                return Err(error);
-            }
-            let Some(cost) = inner
-                .shared
-                .acquire_retry(config, failed.failure == Failure::Timeout)
-            else {
-                tracing::debug!("retry quota exhausted; giving up");
-                return Err(error);
-            };
-            taken += cost;
-            tracing::debug!(attempt = n, ?wait, "retrying after: {error}");
-            if !wait.is_zero() {
-                clock.sleep(wait).await;
-            }
-            last = Some(error);
-        }
     }
 }
 
 /// The `success` and `msg` fields every 200 answer has.
-trait Verdict {
+trait Answered {
     fn verdict(&self) -> (Option<bool>, Option<&str>);
 }
 
-macro_rules! verdict {
+macro_rules! answered {
     ($($answer:ty),*) => {$(
-        impl Verdict for $answer {
+        impl Answered for $answer {
             fn verdict(&self) -> (Option<bool>, Option<&str>) {
                 (self.success, self.msg.as_deref())
             }
         }
     )*};
 }
-verdict!(
+answered!(
     types::CopyResponse,
     types::CloudCopyResponse,
     types::CancelSyncResponse
 );
 
-/// Turns one generated call's result into a value or an [`AttemptError`].
+/// Turns one generated call's result into a value or a [`Failed`] attempt.
 async fn check<T, E>(
-    op: Operation,
-    now: std::time::SystemTime,
+    clock: &dyn Clock,
     result: Result<ResponseValue<T>, RawError<E>>,
     status: Option<reqwest::StatusCode>,
-    documented: fn(Operation, u16, E) -> Error,
-) -> Result<T, AttemptError>
+    documented: fn(u16, E) -> ErrorKind,
+) -> Result<T, Failed>
 where
-    T: Verdict,
+    T: Answered,
     E: std::fmt::Debug,
 {
-    let fail = |error, failure| AttemptError {
-        error,
-        failure,
-        retry_after: None,
-    };
     match result {
         Ok(answer) => {
             let answer = answer.into_inner();
             match answer.verdict() {
-                (Some(false), msg) => Err(fail(
-                    Error::Rejected {
-                        operation: op,
-                        message: msg.unwrap_or("no reason given").to_owned(),
-                        attempts: 1,
-                    },
-                    Failure::Final,
-                )),
+                (Some(false), msg) => Err(ErrorKind::Rejected {
+                    message: msg.unwrap_or("no reason given").to_owned(),
+                }
+                .into()),
                 _ => Ok(answer),
             }
         }
         Err(RawError::ErrorResponse(answer)) => {
             let status = answer.status().as_u16();
-            let error = documented(op, status, answer.into_inner());
-            Err(fail(error, Failure::Status(status)))
+            Err(documented(status, answer.into_inner()).into())
         }
-        Err(RawError::CommunicationError(e)) => Err(transport(op, e)),
+        Err(RawError::CommunicationError(e)) => Err(transport(e).into()),
         Err(RawError::ResponseBodyError(e)) => Err(match vast_api::BodyTooLarge::find(&e) {
             // A documented status (200, 400, 404) over the limit: no
             // `Retry-After` to read on these.
-            Some(big) => over_limit(op, big, None),
-            None => transport(op, e),
+            Some(big) => over_limit(big).into(),
+            None => transport(e).into(),
         }),
-        Err(RawError::InvalidResponsePayload(bytes, _)) => Err(fail(
-            Error::Decode {
-                operation: op,
-                status: status.map(|s| s.as_u16()),
-                body_prefix: html_summary(status, &bytes).unwrap_or_else(|| prefix(&bytes)),
-                attempts: 1,
-            },
-            Failure::Final,
-        )),
-        Err(RawError::UnexpectedResponse(response)) => Err(unexpected(op, now, response).await),
-        Err(RawError::InvalidRequest(message)) => {
-            Err(fail(Error::InvalidInput { message }, Failure::Final))
+        Err(RawError::InvalidResponsePayload(bytes, _)) => Err(ErrorKind::Decode {
+            status: status.map(|s| s.as_u16()),
+            body_prefix: html_summary(status, &bytes).unwrap_or_else(|| prefix(&bytes)),
         }
+        .into()),
+        Err(RawError::UnexpectedResponse(response)) => Err(unexpected(clock, response).await),
+        Err(RawError::InvalidRequest(message)) => Err(ErrorKind::InvalidInput(InvalidInput::of(
+            Argument::Request,
+            Rule::Unbuildable,
+            message,
+        ))
+        .into()),
         // Not known to have failed before sending: counted as sent, the
         // cautious reading.
-        Err(other) => Err(fail(
-            Error::Transport {
-                operation: op,
-                source: other.to_string().into(),
-                sent: true,
-                attempts: 1,
-            },
-            Failure::Final,
-        )),
+        Err(other) => Err(ErrorKind::Transport {
+            source: other.to_string().into(),
+            sent: true,
+        }
+        .into()),
     }
 }
 
-fn transport(op: Operation, e: reqwest::Error) -> AttemptError {
-    let (error, failure) = if e.is_connect() {
-        (
-            Error::Transport {
-                operation: op,
-                source: Box::new(e),
-                sent: false,
-                attempts: 1,
-            },
-            Failure::Connect,
-        )
+/// A transport failure: before the request was sent (connect), a timeout,
+/// or after it was sent.
+fn transport(e: reqwest::Error) -> ErrorKind {
+    if e.is_connect() {
+        ErrorKind::Transport {
+            source: Box::new(e),
+            sent: false,
+        }
     } else if e.is_timeout() {
-        (
-            Error::Timeout {
-                operation: op,
-                attempts: 1,
-            },
-            Failure::Timeout,
-        )
+        ErrorKind::Timeout
     } else {
-        (
-            Error::Transport {
-                operation: op,
-                source: Box::new(e),
-                sent: true,
-                attempts: 1,
-            },
-            Failure::Transport,
-        )
-    };
-    AttemptError {
-        error,
-        failure,
-        retry_after: None,
+        ErrorKind::Transport {
+            source: Box::new(e),
+            sent: true,
+        }
     }
 }
 
-/// An answer whose body was over the limit, classified by its status (see
-/// [`too_large`]); `retry_after` is the answer's, when it was read.
-fn over_limit(
-    op: Operation,
-    big: &vast_api::BodyTooLarge,
-    retry_after: Option<Duration>,
-) -> AttemptError {
-    let status = big.status.as_u16();
-    AttemptError {
-        error: Error::ResponseTooLarge {
-            operation: op,
-            status,
-            limit: big.limit,
-            declared: big.declared,
-            attempts: 1,
-        },
-        failure: too_large(status),
-        retry_after,
+/// An answer whose body was over the limit (the policy classifies it by
+/// its status).
+fn over_limit(big: &vast_api::BodyTooLarge) -> ErrorKind {
+    ErrorKind::ResponseTooLarge {
+        status: big.status.as_u16(),
+        limit: big.limit,
+        declared: big.declared,
     }
 }
 
-fn api_error(op: Operation, status: u16, body: types::ApiError) -> Error {
-    Error::Api {
-        operation: op,
+fn api_error(status: u16, body: types::ApiError) -> ErrorKind {
+    ErrorKind::Api {
         status,
         code: body.error,
         message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
-        attempts: 1,
     }
 }
 
-fn cloud_copy_error(op: Operation, status: u16, body: types::CloudCopyError) -> Error {
-    Error::Api {
-        operation: op,
+fn cloud_copy_error(status: u16, body: types::CloudCopyError) -> ErrorKind {
+    ErrorKind::Api {
         status,
         code: None,
         message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
-        attempts: 1,
     }
 }
 
 /// An answer with a status the operation does not document (401, 403, 429, 5xx…).
-async fn unexpected(
-    op: Operation,
-    now: std::time::SystemTime,
-    response: reqwest::Response,
-) -> AttemptError {
+async fn unexpected(clock: &dyn Clock, response: reqwest::Response) -> Failed {
     let status = response.status();
     let code = status.as_u16();
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now));
-    // Read through the limit like every body, and within the attempt's timeout.
+        .and_then(|v| parse_retry_after(v, clock.system_now()));
+    // Read through the limit like every body, and within the attempt's time.
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(e) => {
             if let Some(big) = vast_api::BodyTooLarge::find(&e) {
-                return over_limit(op, big, retry_after);
+                return Failed {
+                    kind: over_limit(big),
+                    retry_after,
+                };
             }
             if e.is_timeout() {
-                return AttemptError {
-                    error: Error::Timeout {
-                        operation: op,
-                        attempts: 1,
-                    },
-                    failure: Failure::Timeout,
-                    retry_after: None,
-                };
+                return ErrorKind::Timeout.into();
             }
             // A body broken after the status: the status still says what
             // happened; the message falls back to the status's reason.
@@ -578,32 +398,22 @@ async fn unexpected(
         }
     };
     let (server_code, message) = summarize(status, &body);
-    let error = match code {
-        401 | 403 => Error::Unauthorized {
-            operation: op,
+    let kind = match code {
+        401 | 403 => ErrorKind::Unauthorized {
             status: code,
             message: Some(message).filter(|m| !m.is_empty()),
-            attempts: 1,
         },
-        429 => Error::RateLimited {
+        429 => ErrorKind::RateLimited {
             retry_after,
-            operation: op,
             message: Some(message).filter(|m| !m.is_empty()),
-            attempts: 1,
         },
-        _ => Error::Api {
-            operation: op,
+        _ => ErrorKind::Api {
             status: code,
             code: server_code,
             message,
-            attempts: 1,
         },
     };
-    AttemptError {
-        error,
-        failure: Failure::Status(code),
-        retry_after,
-    }
+    Failed { kind, retry_after }
 }
 
 /// A readable summary of an error body: the JSON `msg` (and `error` code) if

@@ -1,13 +1,14 @@
 //! `CloudCopy`: the cloud copy request builder, and its `Transfer` direction.
 
-use crate::{ConnectionId, Error, InstanceId};
+use crate::{Argument, ConnectionId, Error, InstanceId, InvalidInput, Rule};
 use vast_api::types::CloudCopyRequest;
 
 /// The instance-side path used when none is given (the official CLI's default `--dst`).
 pub const DEFAULT_CLOUD_DST: &str = "/workspace";
 
-/// Which way a cloud copy moves data. Serialized as the exact strings the API
-/// expects; parsed case-insensitively, like the official CLI.
+/// Which way a cloud copy moves data. Sent as the exact strings the API
+/// expects ([`as_str`](Self::as_str), also its `Display`); parsed
+/// case-insensitively, like the official CLI.
 ///
 /// ```
 /// use vast_api_ext::Transfer;
@@ -15,13 +16,11 @@ pub const DEFAULT_CLOUD_DST: &str = "/workspace";
 /// assert_eq!(Transfer::CloudToInstance.to_string(), "Cloud To Instance");
 /// # Ok::<(), vast_api_ext::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Transfer {
     /// From the instance to the cloud connection: `"Instance To Cloud"`.
-    #[serde(rename = "Instance To Cloud")]
     InstanceToCloud,
     /// From the cloud connection to the instance: `"Cloud To Instance"`.
-    #[serde(rename = "Cloud To Instance")]
     CloudToInstance,
 }
 
@@ -51,9 +50,7 @@ impl std::str::FromStr for Transfer {
         } else if t.eq_ignore_ascii_case("cloud to instance") {
             Ok(Self::CloudToInstance)
         } else {
-            Err(Error::invalid(format!(
-                "unknown transfer `{s}`: expected \"Instance To Cloud\" or \"Cloud To Instance\""
-            )))
+            Err(InvalidInput::of(Argument::Transfer, Rule::UnknownTransfer, s).into())
         }
     }
 }
@@ -94,7 +91,7 @@ impl CloudCopy {
     /// A cloud copy on `instance` through cloud connection `connection`.
     /// Set [`src`](Self::src) before sending; `dst` defaults to `/workspace`.
     /// Instance 0 names no instance: sending it is refused with
-    /// [`Error::InvalidInput`] before any I/O.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before any I/O.
     pub fn new(
         instance: impl Into<InstanceId>,
         connection: impl Into<ConnectionId>,
@@ -197,29 +194,46 @@ impl CloudCopy {
             .collect()
     }
 
-    /// Checks the request and builds the wire body (never with `api_key`).
-    pub(crate) fn to_body(&self) -> Result<CloudCopyRequest, Error> {
+    /// The checks the call makes before any I/O: instance not 0, `src`
+    /// and `dst` neither empty nor holding a NUL, extra flags long options.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) names the
+    /// [`Argument`] and the [`Rule`].
+    ///
+    /// ```
+    /// use vast_api_ext::{Argument, CloudCopy, ErrorKind, Rule, Transfer};
+    /// let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud); // no src yet
+    /// let error = request.check().unwrap_err();
+    /// let ErrorKind::InvalidInput(invalid) = error.kind() else { unreachable!() };
+    /// assert_eq!((invalid.argument(), invalid.rule()), (Argument::CloudSrc, Rule::Empty));
+    /// assert!(request.src("/workspace").check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), Error> {
         crate::location::check_instance(self.instance)?;
-        for (name, value) in [("src", &self.src), ("dst", &self.dst)] {
+        for (argument, value) in [
+            (Argument::CloudSrc, &self.src),
+            (Argument::CloudDst, &self.dst),
+        ] {
             if value.trim().is_empty() {
-                return Err(Error::invalid(format!(
-                    "the cloud copy `{name}` path is empty: set it with CloudCopy::{name}"
-                )));
+                return Err(InvalidInput::bare(argument, Rule::Empty).into());
             }
             if value.contains('\0') {
-                return Err(Error::invalid(format!(
-                    "the cloud copy `{name}` path holds a NUL character"
-                )));
+                return Err(InvalidInput::bare(argument, Rule::Nul).into());
             }
         }
         for flag in &self.extra_flags {
             let name = flag.strip_prefix("--").unwrap_or("");
             if name.is_empty() || name.starts_with('-') || flag.chars().any(char::is_whitespace) {
-                return Err(Error::invalid(format!(
-                    "the extra flag `{flag}` is not a long option: it must look like `--name` or `--name=value`, without spaces"
-                )));
+                return Err(
+                    InvalidInput::of(Argument::ExtraFlag, Rule::NotALongOption, flag).into(),
+                );
             }
         }
+        Ok(())
+    }
+
+    /// Checks the request and builds the wire body (never with `api_key`).
+    pub(crate) fn to_body(&self) -> Result<CloudCopyRequest, Error> {
+        self.check()?;
         Ok(CloudCopyRequest {
             api_key: None,
             dst: Some(self.dst.clone()),

@@ -1,8 +1,9 @@
 //! `ClientBuilder`: where the key and base URL come from, timeouts, and the
 //! HTTP client escape hatch.
 
-use crate::retry::{RetryConfig, Shared};
-use crate::{ApiKey, Client, Error, Setting};
+use crate::clock::{Clock, TokioClock};
+use crate::runtime::{Rng, Runtime};
+use crate::{ApiKey, Client, ConfigProblem, Error, KeySource, RetryConfig, UrlProblem};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +41,10 @@ impl Env {
 /// (default `~/.config/vastai/vast_api_key`), legacy `~/.vast_api_key`.
 pub(crate) fn resolve_api_key(explicit: Option<&str>, env: &Env) -> Result<ApiKey, Error> {
     if let Some(key) = explicit {
-        return ApiKey::from_source(key, "ClientBuilder::api_key");
+        return ApiKey::from_source(key, KeySource::Builder);
     }
     if let Some(key) = &env.vast_api_key {
-        return ApiKey::from_source(key, "the VAST_API_KEY environment variable");
+        return ApiKey::from_source(key, KeySource::Environment);
     }
     let config_dir = env
         .xdg_config_home
@@ -58,24 +59,21 @@ pub(crate) fn resolve_api_key(explicit: Option<&str>, env: &Env) -> Result<ApiKe
     }
     for file in &files {
         if let Some(text) = read_key_file(file)? {
-            return ApiKey::from_source(&text, &format!("the file {}", file.display()));
+            return ApiKey::from_source(&text, KeySource::File(file.clone()));
         }
     }
-    Err(Error::config(
-        Setting::ApiKey,
-        "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to \
-         ~/.config/vastai/vast_api_key",
-    ))
+    Err(ConfigProblem::NoApiKey.into())
 }
 
 fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::config(
-            Setting::ApiKey,
-            format!("cannot read the API key file {}: {e}", path.display()),
-        )),
+        Err(e) => Err(ConfigProblem::UnreadableKeyFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -102,17 +100,23 @@ pub(crate) fn redact_url(url: &str) -> String {
 /// allowed, no credentials, query or fragment; the trailing `/` is removed.
 /// Errors show the URL without query, fragment or credentials.
 pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let shown = redact_url(url);
-    let bad = |why: &str| Error::config(Setting::BaseUrl, format!("the base URL `{shown}` {why}"));
-    let parsed =
-        reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    let bad = |problem| -> Error {
+        ConfigProblem::BaseUrl {
+            url: redact_url(url),
+            problem,
+        }
+        .into()
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+        bad(UrlProblem::NotAUrl {
+            reason: e.to_string(),
+        })
+    })?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad(
-            "holds credentials; the key goes in ClientBuilder::api_key",
-        ));
+        return Err(bad(UrlProblem::Credentials));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad("has a query or fragment"));
+        return Err(bad(UrlProblem::QueryOrFragment));
     }
     match parsed.scheme() {
         "https" => {}
@@ -124,13 +128,10 @@ pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<Str
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback());
             if !loopback && !allow_insecure_http {
-                return Err(bad(
-                    "uses http:// to a host that is not loopback, which would send the key \
-                     unencrypted; use https:// or ClientBuilder::allow_insecure_http(true)",
-                ));
+                return Err(bad(UrlProblem::InsecureHttp));
             }
         }
-        _ => return Err(bad("must start with https:// (or http:// to localhost)")),
+        _ => return Err(bad(UrlProblem::Scheme)),
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
@@ -150,6 +151,8 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]); connecting gets half of it, at most 10 s |
 /// | deadline per call (attempts and waits) | 300 s ([`DEFAULT_DEADLINE`]) |
 /// | retries | [`RetryConfig::standard`] |
+/// | clock (waits and time limits) | [`TokioClock`] |
+/// | random source of the backoff's jitter | `fastrand::f64` |
 /// | largest response body read | 1 MiB ([`vast_api::DEFAULT_MAX_BODY_BYTES`]) |
 /// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
 /// | TLS | the build's TLS feature (`rustls` by default; see [`vast_api::tls`]), the platform's trust store plus [`add_root_certificate`](Self::add_root_certificate)'s |
@@ -176,6 +179,8 @@ pub struct ClientBuilder {
     #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     root_certificates: Vec<reqwest::Certificate>,
     retry: RetryConfig,
+    clock: Arc<dyn Clock>,
+    rng: Option<Rng>,
     env: Option<Env>,
 }
 
@@ -192,7 +197,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("custom_http", &self.http.is_some());
         #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
         f.field("root_certificates", &self.root_certificates.len());
-        f.field("retry", &self.retry).finish()
+        f.field("retry", &self.retry)
+            .field("clock", &self.clock)
+            .field("custom_rng", &self.rng.is_some())
+            .finish()
     }
 }
 
@@ -210,17 +218,27 @@ impl Default for ClientBuilder {
             #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
             root_certificates: Vec::new(),
             retry: RetryConfig::standard(),
+            clock: Arc::new(TokioClock),
+            rng: None,
             env: None,
         }
     }
 }
 
 impl ClientBuilder {
-    /// The API key (beats the environment and the key files). Whitespace
-    /// around it is trimmed; an empty key makes [`build`](Self::build) fail.
-    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
-        // Kept unchecked until build(), which names this source if it is empty.
-        self.api_key = Some(ApiKey(key.as_ref().to_owned()));
+    /// The API key (beats the environment and the key files): an
+    /// [`ApiKey`], or text. Whitespace around it is trimmed; an empty key
+    /// makes [`build`](Self::build) fail, naming this method.
+    ///
+    /// ```no_run
+    /// use vast_api_ext::{ApiKey, Client};
+    /// let key = ApiKey::new(std::env::var("MY_VAST_KEY").unwrap_or_default())?;
+    /// let client = Client::builder().api_key(key).build()?;
+    /// # let _ = client; Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        // Checked by build(), which names this source if it is empty.
+        self.api_key = Some(key.into());
         self
     }
 
@@ -254,7 +272,7 @@ impl ClientBuilder {
     /// The largest response body a call reads, in bytes, for success and
     /// error answers alike (default 1 MiB, [`vast_api::DEFAULT_MAX_BODY_BYTES`];
     /// the API's answers are under 1 KiB). A longer answer fails the attempt
-    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) as soon
+    /// with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge) as soon
     /// as its `Content-Length` or its first byte past the limit arrives, and
     /// its connection is closed; nothing past the limit is read.
     pub fn max_body_bytes(mut self, limit: u64) -> Self {
@@ -292,6 +310,35 @@ impl ClientBuilder {
     #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
+        self
+    }
+
+    /// The clock that every wait and every time limit of a call goes
+    /// through: backoff and pacing waits, the attempt timeout, the call's
+    /// deadline (default [`TokioClock`]; in tests, `VirtualClock` of the
+    /// `test-util` feature).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The random source of the backoff's jitter: a function returning a
+    /// value in `[0, 1)` (default `fastrand::f64`); `|| 1.0` gives the full
+    /// backoff, a seeded generator a repeatable schedule. Values outside
+    /// `[0, 1]` are clamped; NaN and infinities count as 0. Shared by the
+    /// client's clones.
+    ///
+    /// ```
+    /// let mut seeded = fastrand::Rng::with_seed(42);
+    /// let client = vast_api_ext::Client::builder()
+    ///     .api_key("test-key")
+    ///     .base_url("http://127.0.0.1:9")
+    ///     .rng(move || seeded.f64())
+    ///     .build()?;
+    /// # let _ = client; Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn rng(mut self, rng: impl FnMut() -> f64 + Send + 'static) -> Self {
+        self.rng = Some(Rng::new(rng));
         self
     }
 
@@ -339,6 +386,11 @@ impl ClientBuilder {
         // cannot be made fails as a connect error (never applied, retried for
         // every operation) rather than racing the attempt timeout (maybe
         // applied).
+        //
+        // The attempt timeout and the deadline are the clock's (so a virtual
+        // clock governs them in tests); reqwest's own total timeout is only
+        // a backstop in real time at the longer of the two, which the
+        // clock's timers reach first on the real clock.
         #[allow(unused_mut)]
         let mut http = self.http.unwrap_or_else(vast_api::http_client_builder);
         #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
@@ -346,19 +398,24 @@ impl ClientBuilder {
             http = http.add_root_certificate(certificate);
         }
         let http = vast_api::configure(http, key.expose())
-            .map_err(|e| Error::config(Setting::ApiKey, e.to_string()))?
+            .map_err(|e| ConfigProblem::ApiKeyNotAHeader {
+                reason: e.to_string(),
+            })?
             .connection_verbose(false)
-            .timeout(self.timeout)
+            .timeout(self.timeout.max(self.deadline))
             .connect_timeout(connect_timeout(self.timeout))
             .user_agent(user_agent)
             .build()
-            .map_err(|e| {
-                Error::config(
-                    Setting::HttpClient,
-                    format!("cannot build the HTTP client: {e}"),
-                )
+            .map_err(|e| ConfigProblem::HttpClient {
+                reason: e.to_string(),
             })?;
-        let shared = Shared::new(&self.retry);
+        let runtime = Runtime::new(
+            self.retry,
+            self.clock,
+            self.rng.unwrap_or_default(),
+            self.timeout,
+            self.deadline,
+        );
         Ok(Client {
             inner: Arc::new(crate::client::Inner {
                 raw: vast_api::Client::new_with_client(
@@ -367,10 +424,7 @@ impl ClientBuilder {
                     vast_api::Limits::default().with_max_body_bytes(self.max_body_bytes),
                 ),
                 base_url,
-                timeout: self.timeout,
-                deadline: self.deadline,
-                retry: self.retry,
-                shared,
+                runtime,
             }),
         })
     }
@@ -379,6 +433,7 @@ impl ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ErrorKind, Setting};
 
     fn temp_home(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -450,6 +505,24 @@ mod tests {
     }
 
     #[test]
+    fn the_builder_takes_an_api_key_or_text() {
+        let env = || Env::default();
+        let build = |b: ClientBuilder| b.env(env()).base_url("http://127.0.0.1:9").build();
+        let key = ApiKey::new(" k1 ").unwrap();
+        assert!(build(ClientBuilder::default().api_key(key)).is_ok());
+        assert!(build(ClientBuilder::default().api_key("k2")).is_ok());
+        assert!(build(ClientBuilder::default().api_key(String::from("k3"))).is_ok());
+        // Text is checked by build(), which names the builder as its source.
+        let err = build(ClientBuilder::default().api_key(" ")).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::Config(ConfigProblem::EmptyApiKey {
+                source: KeySource::Builder
+            })
+        ));
+    }
+
+    #[test]
     fn no_key_anywhere_says_where_to_put_one() {
         let home = temp_home("none");
         let env = Env {
@@ -458,12 +531,10 @@ mod tests {
         };
         let err = resolve_api_key(None, &env).unwrap_err();
         assert!(matches!(
-            err,
-            Error::Config {
-                setting: Setting::ApiKey,
-                ..
-            }
+            err.kind(),
+            ErrorKind::Config(ConfigProblem::NoApiKey)
         ));
+        assert!(matches!(err.kind(), ErrorKind::Config(p) if p.setting() == Setting::ApiKey));
         assert!(err.to_string().contains("set VAST_API_KEY"), "{err}");
         std::fs::remove_dir_all(&home).unwrap();
     }
@@ -516,13 +587,7 @@ mod tests {
         for input in refused {
             let err = check_base_url(input, false).unwrap_err();
             assert!(
-                matches!(
-                    err,
-                    Error::Config {
-                        setting: Setting::BaseUrl,
-                        ..
-                    }
-                ),
+                matches!(err.kind(), ErrorKind::Config(p) if p.setting() == Setting::BaseUrl),
                 "{input}"
             );
         }

@@ -1,12 +1,11 @@
 //! Typed ids: `InstanceId` and `ConnectionId`, made by one small macro.
 
-use crate::Error;
+use crate::{Argument, Error, InvalidInput, Rule};
 
 macro_rules! id_type {
-    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+    ($(#[$meta:meta])* $name:ident, $what:expr) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub u64);
 
         impl $name {
@@ -39,24 +38,22 @@ macro_rules! id_type {
 
             /// Decimal digits only (no sign, no spaces); must fit in a `u64`.
             fn from_str(s: &str) -> Result<Self, Error> {
-                parse_id(s, $what).map(Self)
+                parse_id(s, $what).map(Self).map_err(Error::from)
             }
         }
     };
 }
 
 /// Parses a decimal id: ASCII digits only, fits in a `u64`.
-pub(crate) fn parse_id(s: &str, what: &str) -> Result<u64, Error> {
+pub(crate) fn parse_id(s: &str, what: Argument) -> Result<u64, InvalidInput> {
     if s.is_empty() {
-        return Err(Error::invalid(format!("the {what} id is empty")));
+        return Err(InvalidInput::bare(what, Rule::Empty));
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid(format!(
-            "the {what} id `{s}` is not a number: expected decimal digits such as 6003036"
-        )));
+        return Err(InvalidInput::of(what, Rule::NotANumber, s));
     }
     s.parse::<u64>()
-        .map_err(|_| Error::invalid(format!("the {what} id `{s}` is too large")))
+        .map_err(|_| InvalidInput::of(what, Rule::BeyondU64, s))
 }
 
 id_type!(
@@ -70,12 +67,12 @@ id_type!(
     /// # Ok::<(), vast_api_ext::Error>(())
     /// ```
     InstanceId,
-    "instance"
+    Argument::Instance
 );
 
 id_type!(
     /// The id of a cloud connection (the `selected` field of cloud copy), as
     /// listed by `GET /api/v0/users/cloud_integrations/`, such as `1004`.
     ConnectionId,
-    "connection"
+    Argument::Connection
 );

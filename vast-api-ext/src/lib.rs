@@ -30,13 +30,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every failure is an [`Error`]: [`Error::InvalidInput`] before the network,
-//! then [`Error::Api`] (with the server's `code()` such as `no_such_instance`),
-//! [`Error::Rejected`] (`200 {success:false}`), [`Error::Unauthorized`],
-//! [`Error::RateLimited`], [`Error::Timeout`], [`Error::Transport`],
-//! [`Error::Decode`] and [`Error::ResponseTooLarge`] (an answer longer than
-//! [`ClientBuilder::max_body_bytes`], 1 MiB by default, is never read past
-//! that limit). Which failures are retried is the table in [`retry`].
+//! Every failure is an [`Error`]: its [`kind`](Error::kind) says what went
+//! wrong ([`ErrorKind::InvalidInput`] before the network, with the argument
+//! and the rule as facts; then [`ErrorKind::Api`] with the server's `code()`
+//! such as `no_such_instance`, [`ErrorKind::Rejected`] for
+//! `200 {success:false}`, [`ErrorKind::Unauthorized`],
+//! [`ErrorKind::RateLimited`], [`ErrorKind::Timeout`],
+//! [`ErrorKind::Transport`], [`ErrorKind::Decode`] and
+//! [`ErrorKind::ResponseTooLarge`] for an answer longer than
+//! [`ClientBuilder::max_body_bytes`], 1 MiB by default, never read past that
+//! limit), and it carries the [`operation`](Error::operation) and the number
+//! of [`attempts`](Error::attempts). Which failures are retried, which may
+//! have been applied, and who is to blame is one table, in [`policy`].
 //!
 //! A call can also be a value: a [`Request`] names its [`Operation`] and the
 //! exact JSON [`body`](Request::body) it sends (to show it before sending, as
@@ -76,16 +81,18 @@ mod cloud_copy;
 mod config;
 mod error;
 mod ids;
+mod invalid;
 mod location;
 mod request;
-pub mod retry;
+mod runtime;
 mod secret;
 
 pub use client::{Client, CloudCopyOutcome, Outcome};
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{Error, Setting};
+pub use error::{ConfigProblem, Error, ErrorKind, KeySource, Setting, UrlProblem};
 pub use ids::{ConnectionId, InstanceId};
+pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
 pub use request::{Answer, Request};
 /// A root certificate for [`ClientBuilder::add_root_certificate`]
@@ -93,7 +100,12 @@ pub use request::{Answer, Request};
 /// feature.
 #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 pub use reqwest::Certificate;
-pub use retry::{Clock, RetryConfig, TokioClock, VirtualClock};
+pub use runtime::RetryConfig;
+/// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
+/// and, with the `test-util` feature, `VirtualClock`.
+pub use runtime::clock;
+/// The retry table: [`classify`](policy::classify) and what it says.
+pub use runtime::policy;
 pub use secret::ApiKey;
 /// Which operation a call, an error or a span is about: the one
 /// [`vast_api::Operation`], generated from the operation table (`Display`

@@ -1,6 +1,6 @@
 //! `Location`: an instance and a path, parsed from the official CLI's syntax.
 
-use crate::{Error, InstanceId, ids::parse_id};
+use crate::{Argument, Error, InstanceId, InvalidInput, Rule, ids::parse_id};
 
 /// The longest path accepted, in bytes (Linux `PATH_MAX`).
 pub const MAX_PATH_LEN: usize = 4096;
@@ -54,35 +54,29 @@ impl Location {
 }
 
 /// The CLI's path rule `^(/)?([^/\0]+(/)?)+$`, plus no `:` and a length limit.
-pub(crate) fn check_path(path: &str) -> Result<(), Error> {
+pub(crate) fn check_path(path: &str) -> Result<(), InvalidInput> {
+    let refuse = |rule| Err(InvalidInput::of(Argument::LocationPath, rule, path));
     if path.is_empty() {
-        return Err(Error::invalid(
-            "the path is empty: write one after the `:`, such as `C.123:/workspace`",
-        ));
+        return Err(InvalidInput::bare(Argument::LocationPath, Rule::Empty));
     }
     if path.contains('\0') {
-        return Err(Error::invalid("the path holds a NUL character"));
+        // The value is not kept: a NUL does not print.
+        return Err(InvalidInput::bare(Argument::LocationPath, Rule::Nul));
     }
     if path.contains(':') {
-        return Err(Error::invalid(
-            "the location holds more than one `:`: write `<instance>:<path>` with no `:` in the path",
-        ));
+        return Err(InvalidInput::of(Argument::Location, Rule::ExtraColon, path));
     }
     if path == "/" {
-        return Err(Error::invalid(
-            "the path `/` names no file or directory: give one, such as `/workspace`",
-        ));
+        return refuse(Rule::RootPath);
     }
     if path.contains("//") {
-        return Err(Error::invalid(format!(
-            "the path `{path}` holds an empty segment (`//`)"
-        )));
+        return refuse(Rule::EmptySegment);
     }
     if path.len() > MAX_PATH_LEN {
-        return Err(Error::invalid(format!(
-            "the path is {} bytes long; at most {MAX_PATH_LEN} are allowed",
-            path.len()
-        )));
+        return refuse(Rule::TooLong {
+            len: path.len(),
+            max: MAX_PATH_LEN,
+        });
     }
     Ok(())
 }
@@ -92,9 +86,7 @@ impl std::str::FromStr for Location {
 
     fn from_str(s: &str) -> Result<Self, Error> {
         let Some((locator, path)) = s.split_once(':') else {
-            return Err(Error::invalid(format!(
-                "`{s}` has no `:`: write `<instance>:<path>`, such as `C.123:/workspace`"
-            )));
+            return Err(InvalidInput::of(Argument::Location, Rule::MissingColon, s).into());
         };
         let instance = parse_locator(locator)?;
         check_path(path)?;
@@ -105,40 +97,34 @@ impl std::str::FromStr for Location {
     }
 }
 
-fn parse_locator(locator: &str) -> Result<InstanceId, Error> {
+fn parse_locator(locator: &str) -> Result<InstanceId, InvalidInput> {
+    let refuse = |rule| Err(InvalidInput::of(Argument::Location, rule, locator));
     if locator.is_empty() {
-        return Err(Error::invalid(
-            "the instance before `:` is empty: write `C.<id>` or `<id>`, such as `C.123:/workspace`",
+        return Err(InvalidInput::bare(
+            Argument::Location,
+            Rule::MissingInstance,
         ));
     }
     if locator == "local" {
-        return Err(Error::invalid(
-            "`local:` paths cannot be copied by this endpoint: it copies between instances \
-             (the official CLI moves local files itself with rsync over ssh)",
-        ));
+        return refuse(Rule::Local);
     }
-    if let Some(volume) = locator.strip_prefix("V.") {
-        return Err(Error::invalid(format!(
-            "`V.{volume}` is a volume; this endpoint copies between instances only"
-        )));
+    if locator.starts_with("V.") {
+        return refuse(Rule::Volume);
     }
     let id = if let Some(id) = locator.strip_prefix("C.") {
         id
     } else if locator.bytes().all(|b| b.is_ascii_digit()) {
         locator
     } else {
-        return Err(Error::invalid(format!(
-            "`{locator}` is not an instance (`C.<id>` or `<id>`); cloud connections such as \
-             `s3.101` cannot be used with copy: use cloud copy (CloudCopy) for cloud storage"
-        )));
+        return refuse(Rule::NotAnInstance);
     };
-    check_instance(InstanceId(parse_id(id, "instance")?))
+    check_instance(InstanceId(parse_id(id, Argument::Instance)?))
 }
 
 /// The one rule for instance ids sent anywhere: 0 names no instance.
-pub(crate) fn check_instance(id: InstanceId) -> Result<InstanceId, Error> {
+pub(crate) fn check_instance(id: InstanceId) -> Result<InstanceId, InvalidInput> {
     if id.get() == 0 {
-        return Err(Error::invalid("the instance id 0 names no instance"));
+        return Err(InvalidInput::bare(Argument::Instance, Rule::Zero));
     }
     Ok(id)
 }

@@ -1,7 +1,10 @@
 //! `Request`: one call as a value, with the operation and the exact JSON body
 //! it sends, so a caller can show a call before making it (`vast --explain`).
 
-use crate::{CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Operation, Outcome};
+use crate::{
+    Argument, CloudCopy, CloudCopyOutcome, Error, InstanceId, InvalidInput, Location, Operation,
+    Outcome, Rule,
+};
 use vast_api::types;
 
 /// One call of the API, with its inputs: what [`Client::send`](crate::Client::send)
@@ -45,21 +48,63 @@ impl Request {
         }
     }
 
+    /// The checks the call makes before any I/O (the same code): `Ok` if
+    /// the call would send, else its
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), such as
+    /// instance 0 or, for cancel sync, an id beyond `i64::MAX`.
+    ///
+    /// ```
+    /// use vast_api_ext::{ErrorKind, InstanceId, Request, Rule};
+    /// let error = Request::CancelSync(InstanceId(u64::MAX)).check().unwrap_err();
+    /// assert!(matches!(error.kind(), ErrorKind::InvalidInput(i) if i.rule() == Rule::BeyondI64));
+    /// ```
+    pub fn check(&self) -> Result<(), Error> {
+        match self {
+            Self::Copy { src, dst } => copy_body(src, dst).map(drop),
+            Self::CloudCopy(request) => request.check(),
+            Self::CancelSync(dst) => cancel_sync_body(*dst).map(drop),
+        }
+    }
+
     /// The JSON body the client sends for this request (never holding the
-    /// key), or the [`Error::InvalidInput`] the call would return before any
-    /// I/O.
+    /// key), or the [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// the call would return before any I/O.
     pub fn body(&self) -> Result<serde_json::Value, Error> {
         let value = match self {
             Self::Copy { src, dst } => serde_json::to_value(copy_body(src, dst)?),
             Self::CloudCopy(request) => serde_json::to_value(request.to_body()?),
             Self::CancelSync(dst) => serde_json::to_value(cancel_sync_body(*dst)?),
         };
-        value.map_err(|e| Error::invalid(format!("the request body is not JSON: {e}")))
+        value.map_err(|e| {
+            InvalidInput::of(Argument::Request, Rule::Unbuildable, e.to_string()).into()
+        })
     }
 }
 
 /// What a [`Request`] sent with [`Client::send`](crate::Client::send) got
 /// back: the outcome its typed method returns.
+///
+/// A test double of your own can answer like the client does:
+///
+/// ```
+/// use vast_api_ext::{Answer, Error, Outcome, Request};
+///
+/// /// What the code under test depends on, instead of `Client` itself.
+/// trait Calls {
+///     fn send(&self, request: &Request) -> Result<Answer, Error>;
+/// }
+///
+/// struct Accepting;
+/// impl Calls for Accepting {
+///     fn send(&self, _: &Request) -> Result<Answer, Error> {
+///         Ok(Answer::CancelSync(Outcome::new(Some("cancelled".into()), 1)))
+///     }
+/// }
+///
+/// let answer = Accepting.send(&Request::CancelSync(7.into()))?;
+/// assert_eq!((answer.message(), answer.attempts()), (Some("cancelled"), 1));
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Answer {
@@ -113,11 +158,8 @@ pub(crate) fn copy_body(src: &Location, dst: &Location) -> Result<types::CopyReq
 /// The cancel sync body: the integer `dst_id` the spec asks for.
 pub(crate) fn cancel_sync_body(dst: InstanceId) -> Result<types::CancelSyncRequest, Error> {
     let dst = crate::location::check_instance(dst)?;
-    let dst_id = i64::try_from(dst.get()).map_err(|_| {
-        Error::invalid(format!(
-            "the instance id {dst} is too large for cancel sync"
-        ))
-    })?;
+    let dst_id = i64::try_from(dst.get())
+        .map_err(|_| InvalidInput::of(Argument::Instance, Rule::BeyondI64, dst.to_string()))?;
     Ok(types::CancelSyncRequest { dst_id })
 }
 
@@ -171,10 +213,12 @@ mod tests {
             Request::CancelSync(InstanceId(u64::MAX)),
             Request::CloudCopy(CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance)),
         ] {
+            let refused = request.body().map_err(Error::into_kind);
             assert!(
-                matches!(request.body(), Err(Error::InvalidInput { .. })),
+                matches!(refused, Err(crate::ErrorKind::InvalidInput(_))),
                 "{request:?}"
             );
+            assert!(request.check().is_err(), "{request:?}");
         }
     }
 }

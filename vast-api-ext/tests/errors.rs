@@ -8,7 +8,7 @@ use common::{client, ok_json};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, Error, InstanceId, Location, Operation, RetryConfig, Transfer,
+    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, Operation, RetryConfig, Transfer,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -43,10 +43,14 @@ async fn a_400_is_an_api_error_with_the_servers_code_and_message() {
     ))
     .await;
     assert!(matches!(
-        &err,
-        Error::Api { operation: Operation::Copy, status: 400, code: Some(c), message, attempts: 1 }
+        err.kind(),
+        ErrorKind::Api { status: 400, code: Some(c), message }
             if c == "invalid_args" && message == "src_path is required"
     ));
+    assert_eq!(
+        (err.operation(), err.attempts()),
+        (Some(Operation::Copy), 1)
+    );
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.code(), Some("invalid_args"));
     assert!(!err.is_retryable());
@@ -67,7 +71,7 @@ async fn a_404_keeps_each_code() {
             json!({"success": false, "error": code, "msg": msg}),
         ))
         .await;
-        assert!(matches!(err, Error::Api { status: 404, .. }));
+        assert!(matches!(err.kind(), ErrorKind::Api { status: 404, .. }));
         assert_eq!(err.code(), Some(code));
         assert_eq!(
             err.to_string(),
@@ -104,8 +108,8 @@ async fn cloud_copy_400_has_no_code() {
     let request = CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance).src("b/x");
     let err = client(&server).cloud_copy(&request).await.unwrap_err();
     assert!(matches!(
-        err,
-        Error::Api {
+        err.kind(),
+        ErrorKind::Api {
             status: 400,
             code: None,
             ..
@@ -124,7 +128,10 @@ async fn a_401_is_unauthorized() {
         json!({"success": false, "error": "auth_error", "msg": "Invalid API key"}),
     ))
     .await;
-    assert!(matches!(err, Error::Unauthorized { status: 401, .. }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::Unauthorized { status: 401, .. }
+    ));
     assert_eq!(err.status(), Some(401));
     assert_eq!(
         err.to_string(),
@@ -135,7 +142,10 @@ async fn a_401_is_unauthorized() {
 #[tokio::test]
 async fn a_403_with_no_body_is_unauthorized() {
     let err = copy_error(ResponseTemplate::new(403)).await;
-    assert!(matches!(err, Error::Unauthorized { status: 403, .. }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::Unauthorized { status: 403, .. }
+    ));
     assert_eq!(
         err.to_string(),
         "copy failed: the API key was not accepted (403): Forbidden; check VAST_API_KEY or the key file"
@@ -154,8 +164,8 @@ async fn a_plain_text_429_is_rate_limited_with_retry_after() {
     )
     .await;
     assert!(matches!(
-        err,
-        Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)
+        err.kind(),
+        ErrorKind::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(2)
     ));
     assert_eq!(err.status(), Some(429));
     assert!(err.is_retryable());
@@ -173,8 +183,8 @@ async fn an_html_502_reads_as_a_sentence() {
     )
     .await;
     assert!(matches!(
-        err,
-        Error::Api {
+        err.kind(),
+        ErrorKind::Api {
             status: 502,
             code: None,
             ..
@@ -193,7 +203,7 @@ async fn success_false_is_rejected() {
         json!({"success": false, "msg": "instance 2 is not running"}),
     ))
     .await;
-    assert!(matches!(err, Error::Rejected { .. }));
+    assert!(matches!(err.kind(), ErrorKind::Rejected { .. }));
     assert_eq!(err.status(), Some(200));
     assert_eq!(
         err.to_string(),
@@ -222,7 +232,7 @@ async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
     )
     .await;
     assert!(
-        matches!(&err, Error::Decode { body_prefix, status: Some(200), .. } if body_prefix == r#"{"success": tr"#)
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(200) } if body_prefix == r#"{"success": tr"#)
     );
     assert_eq!(err.status(), Some(200));
     assert_eq!(
@@ -235,8 +245,8 @@ async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
 async fn an_empty_body_is_a_decode_error() {
     let err = copy_error(ResponseTemplate::new(200)).await;
     assert!(matches!(
-        err,
-        Error::Decode {
+        err.kind(),
+        ErrorKind::Decode {
             status: Some(200),
             ..
         }
@@ -259,7 +269,8 @@ async fn a_slow_answer_is_a_timeout() {
         .build()
         .unwrap();
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { attempts: 1, .. }));
+    assert!(matches!(err.kind(), ErrorKind::Timeout));
+    assert_eq!(err.attempts(), 1);
     assert!(err.is_retryable());
     assert_eq!(err.to_string(), "cancel sync timed out");
 }
@@ -278,7 +289,7 @@ async fn a_refused_connection_is_a_transport_error() {
         .unwrap();
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(
-        matches!(err, Error::Transport { sent: false, .. }),
+        matches!(err.kind(), ErrorKind::Transport { sent: false, .. }),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -323,16 +334,10 @@ async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() 
         .unwrap_err();
     server.join().unwrap();
     assert!(
-        matches!(
-            err,
-            Error::Transport {
-                sent: true,
-                attempts: 1,
-                ..
-            }
-        ),
+        matches!(err.kind(), ErrorKind::Transport { sent: true, .. }),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), 1);
     assert!(err.may_have_been_applied());
     let text = err.to_string();
     assert!(
@@ -348,33 +353,31 @@ async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() 
 #[test]
 fn may_have_been_applied_follows_the_retry_table() {
     let op = Operation::CloudCopy;
-    let api = |status| Error::Api {
-        operation: op,
-        status,
-        code: None,
-        message: String::new(),
-        attempts: 1,
+    let call = |kind| Error::for_call(op, 1, kind);
+    let api = |status| {
+        call(ErrorKind::Api {
+            status,
+            code: None,
+            message: String::new(),
+        })
     };
-    let decode = |status| Error::Decode {
-        operation: op,
-        status,
-        body_prefix: String::new(),
-        attempts: 1,
+    let decode = |status| {
+        call(ErrorKind::Decode {
+            status,
+            body_prefix: String::new(),
+        })
     };
     // An answer over the body limit: a 2xx may have been applied; any other
     // status reads as that status.
-    let too_large = |status| Error::ResponseTooLarge {
-        operation: op,
-        status,
-        limit: 1 << 20,
-        declared: None,
-        attempts: 1,
+    let too_large = |status| {
+        call(ErrorKind::ResponseTooLarge {
+            status,
+            limit: 1 << 20,
+            declared: None,
+        })
     };
     let maybe = [
-        Error::Timeout {
-            operation: op,
-            attempts: 1,
-        },
+        call(ErrorKind::Timeout),
         api(500),
         api(502),
         api(504),
@@ -390,10 +393,7 @@ fn may_have_been_applied_follows_the_retry_table() {
         assert!(e.may_have_been_applied(), "{e:?}");
     }
     let not = [
-        Error::Timeout {
-            operation: op,
-            attempts: 0,
-        },
+        Error::for_call(op, 0, ErrorKind::Timeout),
         api(400),
         api(503),
         api(501),
@@ -401,23 +401,17 @@ fn may_have_been_applied_follows_the_retry_table() {
         too_large(404),
         too_large(429),
         too_large(503),
-        Error::RateLimited {
+        call(ErrorKind::RateLimited {
             retry_after: None,
-            operation: op,
             message: None,
-            attempts: 1,
-        },
-        Error::Rejected {
-            operation: op,
+        }),
+        call(ErrorKind::Rejected {
             message: String::new(),
-            attempts: 1,
-        },
-        Error::Unauthorized {
-            operation: op,
+        }),
+        call(ErrorKind::Unauthorized {
             status: 401,
             message: None,
-            attempts: 1,
-        },
+        }),
     ];
     for e in not {
         assert!(!e.may_have_been_applied(), "{e:?}");
@@ -431,6 +425,8 @@ fn may_have_been_applied_follows_the_retry_table() {
         assert!(!too_large(status).is_retryable(), "{status}");
     }
     assert_eq!(too_large(503).status(), Some(503));
+    // One table decides: a 501 is final (never retried), so not retryable.
+    assert!(!api(501).is_retryable() && api(500).is_retryable());
 }
 
 #[tokio::test]
@@ -441,7 +437,7 @@ async fn an_html_404_reads_as_a_sentence_too() {
     ))
     .await;
     assert!(
-        matches!(&err, Error::Decode { body_prefix, status: Some(404), .. } if body_prefix == "404 Not Found (an HTML error page)"),
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(404) } if body_prefix == "404 Not Found (an HTML error page)"),
         "{err:?}"
     );
     assert_eq!(
@@ -455,7 +451,7 @@ async fn a_long_body_is_cut_on_a_character_boundary() {
     // 199 ASCII bytes, then 2-byte characters: byte 200 is inside one.
     let body = format!("{}{}", "x".repeat(199), "é".repeat(50));
     let err = copy_error(ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
-    let Error::Decode { body_prefix, .. } = &err else {
+    let ErrorKind::Decode { body_prefix, .. } = err.kind() else {
         panic!("{err:?}")
     };
     assert!(!body_prefix.contains('\u{FFFD}'), "{body_prefix}");

@@ -86,7 +86,10 @@ fn bad_locations_say_what_is_wrong() {
     assert!(rows.len() >= 30);
     for (text, want) in rows {
         let err = text.parse::<Location>().unwrap_err();
-        assert!(matches!(err, vast_api_ext::Error::InvalidInput { .. }));
+        assert!(matches!(
+            err.kind(),
+            vast_api_ext::ErrorKind::InvalidInput(_)
+        ));
         assert_eq!(
             err.to_string(),
             format!("invalid input: {want}"),

@@ -7,7 +7,7 @@ mod common;
 
 use common::{KEY, client};
 use std::sync::{Arc, Mutex};
-use vast_api_ext::{Error, InstanceId};
+use vast_api_ext::{ErrorKind, InstanceId};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -45,7 +45,7 @@ async fn trace_logs_name_the_operation_but_never_the_key() {
         .cancel_sync(InstanceId(1))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unauthorized { .. }));
+    assert!(matches!(err.kind(), ErrorKind::Unauthorized { .. }));
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("cancel sync"), "{logs}");

@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{COPY_PATH, RCLONE_PATH, client_with, ok_json, virtual_retry};
+use common::{COPY_PATH, RCLONE_PATH, client_on, client_with, ok_json, on_clock, virtual_retry};
 use serde_json::json;
 use std::time::Duration;
-use vast_api_ext::{Client, CloudCopy, Error, InstanceId, Location, RetryConfig, Transfer};
+use vast_api_ext::{Client, CloudCopy, ErrorKind, InstanceId, Location, RetryConfig, Transfer};
 use wiremock::matchers::{any, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -35,6 +35,14 @@ async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.unwrap().len()
 }
 
+/// Returns once `server` has received `n` requests (yielding to the call's
+/// task in between: virtual time must not move before the request is out).
+async fn received(server: &MockServer, n: usize) {
+    while requests(server).await < n {
+        tokio::task::yield_now().await;
+    }
+}
+
 fn locations() -> (Location, Location) {
     ("C.1:/a".parse().unwrap(), "C.2:/b".parse().unwrap())
 }
@@ -53,7 +61,7 @@ async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let outcome = client_with(&server, retry)
+    let outcome = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
         .await
         .unwrap();
@@ -71,7 +79,7 @@ async fn a_429_with_an_http_date_waits_until_then() {
         1,
     )
     .await;
-    let outcome = client_with(&server, retry)
+    let outcome = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId(1))
         .await
         .unwrap();
@@ -80,8 +88,8 @@ async fn a_429_with_an_http_date_waits_until_then() {
     assert!(waited > 4 * SECOND && waited <= 5 * SECOND, "{waited:?}");
 }
 
-fn clock_wall(clock: &vast_api_ext::VirtualClock) -> std::time::SystemTime {
-    use vast_api_ext::Clock;
+fn clock_wall(clock: &vast_api_ext::clock::VirtualClock) -> std::time::SystemTime {
+    use vast_api_ext::clock::Clock;
     clock.system_now()
 }
 
@@ -93,14 +101,15 @@ async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let err = client_with(&server, retry)
+    let err = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId(1))
         .await
         .unwrap_err();
     assert!(matches!(
-        err,
-        Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == 120 * SECOND
+        err.kind(),
+        ErrorKind::RateLimited { retry_after: Some(d), .. } if *d == 120 * SECOND
     ));
+    assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
     assert!(clock.sleeps().is_empty());
 }
@@ -109,18 +118,12 @@ async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
 async fn cloud_copy_is_never_retried_after_a_502() {
     let server = failing_then_ok(ResponseTemplate::new(502), 5).await;
     let (retry, clock) = virtual_retry();
-    let err = client_with(&server, retry)
+    let err = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
         .await
         .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::Api {
-            status: 502,
-            attempts: 1,
-            ..
-        }
-    ));
+    assert!(matches!(err.kind(), ErrorKind::Api { status: 502, .. }));
+    assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
     assert!(clock.sleeps().is_empty());
 }
@@ -128,8 +131,8 @@ async fn cloud_copy_is_never_retried_after_a_502() {
 #[tokio::test]
 async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
     let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
-    let (retry, _) = virtual_retry();
-    let outcome = client_with(&server, retry)
+    let (retry, clock) = virtual_retry();
+    let outcome = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
         .await
         .unwrap();
@@ -139,8 +142,8 @@ async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
 #[tokio::test]
 async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
     let server = failing_then_ok(ResponseTemplate::new(502), 1).await;
-    let (retry, _) = virtual_retry();
-    let outcome = client_with(&server, retry.with_retry_non_idempotent(true))
+    let (retry, clock) = virtual_retry();
+    let outcome = client_on(&server, retry.with_retry_non_idempotent(true), &clock)
         .cloud_copy(&upload())
         .await
         .unwrap();
@@ -152,7 +155,10 @@ async fn copy_put_is_retried_after_502_with_full_backoff() {
     let server = failing_then_ok(ResponseTemplate::new(502), 2).await;
     let (retry, clock) = virtual_retry();
     let (src, dst) = locations();
-    let outcome = client_with(&server, retry).copy(&src, &dst).await.unwrap();
+    let outcome = client_on(&server, retry, &clock)
+        .copy(&src, &dst)
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 3);
     assert_eq!(requests(&server).await, 3);
     assert_eq!(clock.sleeps(), [SECOND, 2 * SECOND]);
@@ -161,19 +167,12 @@ async fn copy_put_is_retried_after_502_with_full_backoff() {
 #[tokio::test]
 async fn cancel_sync_gives_up_after_max_attempts() {
     let server = failing_then_ok(ResponseTemplate::new(500), 10).await;
-    let (retry, _) = virtual_retry();
-    let err = client_with(&server, retry)
+    let (retry, clock) = virtual_retry();
+    let err = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId(1))
         .await
         .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::Api {
-            status: 500,
-            attempts: 3,
-            ..
-        }
-    ));
+    assert!(matches!(err.kind(), ErrorKind::Api { status: 500, .. }));
     assert_eq!(err.attempts(), 3);
     assert!(err.to_string().ends_with("(after 3 attempts)"), "{err}");
     assert_eq!(requests(&server).await, 3);
@@ -188,8 +187,8 @@ async fn client_errors_are_never_retried() {
             5,
         )
         .await;
-        let (retry, _) = virtual_retry();
-        let err = client_with(&server, retry)
+        let (retry, clock) = virtual_retry();
+        let err = client_on(&server, retry, &clock)
             .cancel_sync(InstanceId(1))
             .await
             .unwrap_err();
@@ -205,9 +204,9 @@ async fn success_false_and_bad_json_are_not_retried() {
         ResponseTemplate::new(200).set_body_raw("{", "application/json"),
     ] {
         let server = failing_then_ok(answer, 5).await;
-        let (retry, _) = virtual_retry();
+        let (retry, clock) = virtual_retry();
         let (src, dst) = locations();
-        let err = client_with(&server, retry)
+        let err = client_on(&server, retry, &clock)
             .copy(&src, &dst)
             .await
             .unwrap_err();
@@ -219,9 +218,9 @@ async fn success_false_and_bad_json_are_not_retried() {
 #[tokio::test]
 async fn an_exhausted_quota_stops_retries_for_every_clone() {
     let server = failing_then_ok(ResponseTemplate::new(503), 100).await;
-    let (retry, _) = virtual_retry();
+    let (retry, clock) = virtual_retry();
     // Room for exactly one retry.
-    let client = client_with(&server, retry.with_quota(5, 5, 10));
+    let client = client_on(&server, retry.with_quota(5, 5, 10), &clock);
     let clone = client.clone();
     let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert_eq!(first.attempts(), 2);
@@ -234,8 +233,8 @@ async fn an_exhausted_quota_stops_retries_for_every_clone() {
 #[tokio::test]
 async fn a_success_refunds_the_retry_tokens() {
     let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
-    let (retry, _) = virtual_retry();
-    let client = client_with(&server, retry);
+    let (retry, clock) = virtual_retry();
+    let client = client_on(&server, retry, &clock);
     assert_eq!(client.retry_quota_left(), 500);
     client.cancel_sync(InstanceId(1)).await.unwrap();
     assert_eq!(client.retry_quota_left(), 500);
@@ -245,7 +244,7 @@ async fn a_success_refunds_the_retry_tokens() {
 async fn a_wait_that_would_cross_the_deadline_is_not_started() {
     let server = failing_then_ok(ResponseTemplate::new(502), 10).await;
     let (retry, clock) = virtual_retry();
-    let client = Client::builder()
+    let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
         .base_url(server.uri())
         .deadline(Duration::from_millis(2500))
@@ -279,20 +278,43 @@ async fn timeouts_are_retried_for_put_but_not_post() {
         .respond_with(slow)
         .mount(&server)
         .await;
-    let (retry, _) = virtual_retry();
-    let client = Client::builder()
+    let (retry, clock) = virtual_retry();
+    let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
         .base_url(server.uri())
         .timeout(Duration::from_millis(100))
         .retry(retry)
         .build()
         .unwrap();
+    // The attempt timeout is the virtual clock's: each call runs in a task,
+    // and once the server has the request the test moves virtual time to
+    // the attempt's timer.
     let (src, dst) = locations();
-    let outcome = client.copy(&src, &dst).await.unwrap();
+    let copy = tokio::spawn({
+        let client = client.clone();
+        async move { client.copy(&src, &dst).await }
+    });
+    received(&server, 1).await;
+    assert_eq!(
+        clock.advance_to_next_timer().await,
+        Duration::from_millis(100)
+    );
+    let outcome = copy.await.unwrap().unwrap();
     assert_eq!(outcome.attempts, 2);
+    assert_eq!(clock.sleeps(), [SECOND], "the backoff before the retry");
     assert_eq!(client.retry_quota_left(), 500, "refunded after success");
-    let err = client.cloud_copy(&upload()).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { attempts: 1, .. }));
+    let cloud = tokio::spawn({
+        let client = client.clone();
+        async move { client.cloud_copy(&upload()).await }
+    });
+    received(&server, 3).await;
+    assert_eq!(
+        clock.advance_to_next_timer().await,
+        Duration::from_millis(100)
+    );
+    let err = cloud.await.unwrap().unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout));
+    assert_eq!(err.attempts(), 1);
     let posts = server
         .received_requests()
         .await
@@ -318,9 +340,9 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
         .mount(&server)
         .await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry.with_max_attempts(1));
+    let client = client_on(&server, retry.with_max_attempts(1), &clock);
     let err = client.cloud_copy(&upload()).await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { .. }));
+    assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }));
     // Another endpoint is not held back.
     client.cancel_sync(InstanceId(1)).await.unwrap();
     assert!(clock.sleeps().is_empty());
@@ -341,7 +363,7 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let client = Client::builder()
+    let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
         .base_url(server.uri())
         .deadline(SECOND)
@@ -349,21 +371,21 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
         .build()
         .unwrap();
     let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
-    assert!(matches!(first, Error::RateLimited { .. }));
+    assert!(matches!(first.kind(), ErrorKind::RateLimited { .. }));
     // The next slot is 2 s away, past the 1 s deadline: no request, no wait,
     // and the error says so rather than "timed out".
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(
         matches!(
-            err,
-            Error::RateLimited {
+            err.kind(),
+            ErrorKind::RateLimited {
                 retry_after: Some(d),
-                attempts: 0,
                 ..
-            } if d == 2 * SECOND
+            } if *d == 2 * SECOND
         ),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), 0);
     assert_eq!(
         err.to_string(),
         "cancel sync was not sent: the client is pacing this endpoint after a 429, and its next \
@@ -384,12 +406,13 @@ async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry);
+    let client = client_on(&server, retry, &clock);
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { retry_after: Some(d), attempts: 1, .. } if d == vast_api_ext::retry::RETRY_AFTER_CEILING),
+        matches!(err.kind(), ErrorKind::RateLimited { retry_after: Some(d), .. } if *d == vast_api_ext::policy::RETRY_AFTER_CEILING),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), 1);
     // The endpoint waits the max Retry-After (60 s) once, then works.
     let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
     assert_eq!(outcome.attempts, 1);
@@ -406,7 +429,7 @@ async fn a_retry_after_is_waited_once_not_before_every_later_call() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry);
+    let client = client_on(&server, retry, &clock);
     assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
     for _ in 0..6 {
         client.cancel_sync(InstanceId(1)).await.unwrap();
@@ -425,12 +448,13 @@ async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry);
+    let client = client_on(&server, retry, &clock);
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { attempts: 1, .. }),
+        matches!(err.kind(), ErrorKind::RateLimited { .. }),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), 1);
     // Not a standing 3600 s interval (which is past the 300 s deadline and
     // would refuse every call): one wait of the max Retry-After.
     let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
@@ -446,7 +470,7 @@ async fn a_retry_after_of_zero_still_paces_the_endpoint() {
     )
     .await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry);
+    let client = client_on(&server, retry, &clock);
     assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
     client.cancel_sync(InstanceId(1)).await.unwrap();
     // The retry goes at once; the next call waits the pacing interval.
@@ -457,24 +481,27 @@ async fn a_retry_after_of_zero_still_paces_the_endpoint() {
 async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
     let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
     let (retry, clock) = virtual_retry();
-    let client = client_with(&server, retry.clone().with_rng(|| f64::NAN));
+    let client = common::builder(&server)
+        .clock(clock.clone())
+        .rng(|| f64::NAN)
+        .retry(retry.clone())
+        .build()
+        .unwrap();
     assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
     assert!(clock.sleeps().is_empty(), "NaN jitter is a zero wait");
     let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
-    let client = client_with(&server, retry.with_backoff(Duration::MAX, Duration::MAX));
+    let client = client_on(
+        &server,
+        retry.with_backoff(Duration::MAX, Duration::MAX),
+        &clock,
+    );
     // The wait would cross the deadline: the call ends with the 503.
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Api {
-                status: 503,
-                attempts: 1,
-                ..
-            }
-        ),
+        matches!(err.kind(), ErrorKind::Api { status: 503, .. }),
         "{err:?}"
     );
+    assert_eq!(err.attempts(), 1);
 }
 
 #[tokio::test]
@@ -484,8 +511,8 @@ async fn a_dropped_call_releases_its_endpoint() {
         .respond_with(ok_json(json!({"success": true})))
         .mount(&server)
         .await;
-    let (retry, _) = virtual_retry();
-    let client = client_with(&server, retry);
+    let (retry, clock) = virtual_retry();
+    let client = client_on(&server, retry, &clock);
     {
         let call = client.cancel_sync(InstanceId(1));
         tokio::pin!(call);
@@ -510,14 +537,8 @@ async fn disabled_makes_one_attempt() {
     let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
     let client = client_with(&server, RetryConfig::disabled());
     let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
-    assert!(matches!(
-        err,
-        Error::Api {
-            status: 503,
-            attempts: 1,
-            ..
-        }
-    ));
+    assert!(matches!(err.kind(), ErrorKind::Api { status: 503, .. }));
+    assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
     let _ = (COPY_PATH, RCLONE_PATH);
 }

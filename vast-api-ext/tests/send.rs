@@ -81,7 +81,10 @@ async fn send_refuses_what_the_typed_method_refuses_before_any_io() {
     let bad = Request::CancelSync(InstanceId(0));
     assert!(bad.body().is_err());
     let error = client.send(&bad).await.unwrap_err();
-    assert!(matches!(error, vast_api_ext::Error::InvalidInput { .. }));
+    assert!(matches!(
+        error.kind(),
+        vast_api_ext::ErrorKind::InvalidInput(_)
+    ));
     assert!(mock.requests().is_empty());
     assert_eq!(
         Request::CancelSync(InstanceId(7)).body().unwrap(),

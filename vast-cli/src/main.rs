@@ -5,16 +5,16 @@
 //! (`--explain`) and make the call (`run`) → map the outcome or error to
 //! output and an exit status (`output`). `vast completions` only prints.
 
-mod output;
 mod request;
 mod run;
 
 use clap::Parser;
-use output::Rendered;
 use std::io::Write;
 use std::process::ExitCode;
-/// The command line's definition lives in the library (for `cargo xtask man`).
 use vast_cli::cli;
+/// The command line's definition and its output live in the library (for
+/// `cargo xtask man` and the tests).
+use vast_cli::output::{self, Rendered};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     }
     init_tracing(cli.verbose);
     let rendered = match request::build(&cli.command) {
-        Err(e) => output::failure(&e, cli.json),
+        Err(e) => output::input_failure(&e, cli.json),
         Ok(request) => match run::client(&cli).and_then(|client| {
             if cli.explain {
                 let text = run::explain(&client, &request)?;

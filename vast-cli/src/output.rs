@@ -1,9 +1,16 @@
 //! From an outcome or an error to what is printed and the exit status:
-//! pure functions, unit-tested without a server.
+//! pure functions, unit-tested without a server. The exit status of a
+//! call's error is the [`Cause`] that `vast_api_ext::policy::classify`
+//! gives its failure; messages are worded here from the library's
+//! structured errors (arguments, rules, configuration problems), in the
+//! command line's own terms, never by rewriting the library's text.
 
-use crate::request::Request;
 use serde_json::{Map, Value, json};
-use vast_api_ext::{Error, Setting};
+use vast_api_ext::policy::Cause;
+use vast_api_ext::{
+    Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule, Setting,
+    UrlProblem,
+};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -88,81 +95,169 @@ pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendere
     }
 }
 
-/// The exit status of an error (the table in `vast --help`).
-pub fn exit_code(error: &Error) -> u8 {
-    match error {
-        Error::InvalidInput { .. } => EXIT_USAGE,
-        Error::Config {
-            setting: Setting::ApiKey,
-            ..
-        } => EXIT_AUTH,
-        // The HTTP client or the runtime could not start: the machine, not the input.
-        Error::Config {
-            setting: Setting::HttpClient,
-            ..
-        } => EXIT_UNAVAILABLE,
-        Error::Config { .. } => EXIT_USAGE,
-        Error::Unauthorized { .. } => EXIT_AUTH,
-        Error::Rejected { .. } => EXIT_REFUSED,
-        Error::Api { status, .. } => {
-            if *status == 408 || *status >= 500 {
-                EXIT_UNAVAILABLE
-            } else {
-                EXIT_REFUSED
-            }
+/// An operand or option the command line refused before any client was
+/// built: what the library said about it, and where it was on the line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// Where: `SRC \`C.x:/a\``, `--instance`, `DST_ID`…; `None` when the
+    /// problem is the command line's shape.
+    pub at: Option<String>,
+    /// What is wrong.
+    pub problem: InputProblem,
+}
+
+/// What is wrong with an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputProblem {
+    /// The library's check refused it.
+    Invalid(InvalidInput),
+    /// The operands do not form a command (their number, an id where a
+    /// location was expected): the command line's own rule.
+    Operands(String),
+}
+
+impl InputError {
+    /// The library's refusal of the input found `at`.
+    pub fn at(at: impl Into<String>, error: Error) -> Self {
+        let problem = match error.kind() {
+            ErrorKind::InvalidInput(invalid) => InputProblem::Invalid(invalid.clone()),
+            _ => InputProblem::Operands(error.to_string()),
+        };
+        Self {
+            at: Some(at.into()),
+            problem,
         }
-        // An unreadable 4xx body is still a refusal; an unreadable 2xx/5xx,
-        // or one whose status is unknown, is a server or network fault.
-        Error::Decode {
-            status: Some(status),
-            ..
-        } if (400..500).contains(status) && *status != 408 && *status != 429 => EXIT_REFUSED,
-        // An answer too long to read is never the API's (its answers are
-        // under 1 KiB): a proxy or server fault, whatever its status.
-        Error::RateLimited { .. }
-        | Error::Timeout { .. }
-        | Error::Transport { .. }
-        | Error::Decode { .. }
-        | Error::ResponseTooLarge { .. } => EXIT_UNAVAILABLE,
+    }
+
+    /// A problem with the command line's operands.
+    pub fn operands(text: impl Into<String>) -> Self {
+        Self {
+            at: None,
+            problem: InputProblem::Operands(text.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(at) = &self.at {
+            write!(f, "{at}: ")?;
+        }
+        match &self.problem {
+            InputProblem::Invalid(invalid) => f.write_str(&input_reason(invalid)),
+            InputProblem::Operands(text) => f.write_str(text),
+        }
+    }
+}
+
+/// The exit status of a cause of the retry table.
+pub fn exit_for(cause: Cause) -> u8 {
+    match cause {
+        Cause::Refused => EXIT_REFUSED,
+        Cause::Auth => EXIT_AUTH,
+        _ => EXIT_UNAVAILABLE,
+    }
+}
+
+/// The exit status of an error (the table in `vast --help`): for a call's
+/// error, the cause the retry table gives its failure ([`exit_for`]); else
+/// input (2), the key (3), the base URL (2), or the machine (4).
+pub fn exit_code(error: &Error) -> u8 {
+    if let Some(verdict) = error.verdict() {
+        return exit_for(verdict.cause);
+    }
+    match error.kind() {
+        ErrorKind::InvalidInput(_) => EXIT_USAGE,
+        ErrorKind::Config(problem) => match problem.setting() {
+            Setting::ApiKey => EXIT_AUTH,
+            Setting::BaseUrl => EXIT_USAGE,
+            // The HTTP client or the runtime could not start: the machine, not the input.
+            _ => EXIT_UNAVAILABLE,
+        },
         _ => EXIT_UNAVAILABLE,
     }
 }
 
 /// A short name for the kind of error, stable for scripts.
 pub fn kind(error: &Error) -> &'static str {
-    match error {
-        Error::InvalidInput { .. } => "invalid_input",
-        Error::Config {
-            setting: Setting::ApiKey,
-            ..
-        } => "no_api_key",
-        Error::Config { .. } => "config",
-        Error::Api { .. } => "api",
-        Error::Rejected { .. } => "rejected",
-        Error::Unauthorized { .. } => "unauthorized",
-        Error::RateLimited { .. } => "rate_limited",
-        Error::Timeout { .. } => "timeout",
-        Error::Transport { .. } => "transport",
-        Error::Decode { .. } => "decode",
-        Error::ResponseTooLarge { .. } => "response_too_large",
+    match error.kind() {
+        ErrorKind::InvalidInput(_) => "invalid_input",
+        ErrorKind::Config(p) if p.setting() == Setting::ApiKey => "no_api_key",
+        ErrorKind::Config(_) => "config",
+        ErrorKind::Api { .. } => "api",
+        ErrorKind::Rejected { .. } => "rejected",
+        ErrorKind::Unauthorized { .. } => "unauthorized",
+        ErrorKind::RateLimited { .. } => "rate_limited",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Transport { .. } => "transport",
+        ErrorKind::Decode { .. } => "decode",
+        ErrorKind::ResponseTooLarge { .. } => "response_too_large",
         _ => "other",
     }
 }
 
-/// The error's text in the CLI's words: the library's names of builder
-/// methods become the options that set them.
+/// Why an input was refused, in the command line's terms: the library's
+/// wording, except where it names the library's own items.
+fn input_reason(invalid: &InvalidInput) -> String {
+    match (invalid.argument(), invalid.rule()) {
+        (Argument::Location, Rule::NotAnInstance) => format!(
+            "`{}` is not an instance (`C.<id>` or `<id>`); cloud connections such as `s3.101` \
+             cannot be used with copy: use `vast cloud copy` for cloud storage",
+            invalid.value().unwrap_or("")
+        ),
+        (Argument::CloudSrc | Argument::CloudDst, Rule::Empty) => "the path is empty".to_owned(),
+        (Argument::CloudSrc | Argument::CloudDst, Rule::Nul) => {
+            "the path holds a NUL character".to_owned()
+        }
+        _ => invalid.to_string(),
+    }
+}
+
+/// Where a key came from, named by the option or place that set it.
+fn key_source(source: &KeySource) -> String {
+    match source {
+        KeySource::Builder => "--api-key".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A configuration problem, in the command line's terms.
+fn config_message(problem: &ConfigProblem) -> String {
+    match problem {
+        ConfigProblem::NoApiKey => {
+            "no API key: pass --api-key, set VAST_API_KEY, or write the key \
+                                    to ~/.config/vastai/vast_api_key"
+                .to_owned()
+        }
+        ConfigProblem::EmptyApiKey { source } => {
+            format!("the API key from {} is empty", key_source(source))
+        }
+        ConfigProblem::ApiKeyControlCharacter { source } => format!(
+            "the API key from {} holds a control character (the key is not shown)",
+            key_source(source)
+        ),
+        ConfigProblem::BaseUrl {
+            url,
+            problem: UrlProblem::Credentials,
+        } => format!("the base URL `{url}` holds credentials; the key goes in --api-key"),
+        ConfigProblem::BaseUrl {
+            url,
+            problem: UrlProblem::InsecureHttp,
+        } => format!(
+            "the base URL `{url}` uses http:// to a host that is not loopback, which would send \
+             the key unencrypted; use https://"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The error's text in the command line's words.
 pub fn message(error: &Error) -> String {
-    let text = error
-        .to_string()
-        .replace("ClientBuilder::api_key", "--api-key")
-        .replace(
-            "use https:// or ClientBuilder::allow_insecure_http(true)",
-            "use https://",
-        )
-        .replace("CloudCopy::src", "--src")
-        .replace("CloudCopy::dst", "--dst")
-        .replace("cloud copy (CloudCopy)", "`vast cloud copy`")
-        .replace("cannot configure the Vast.ai client: ", "");
+    let text = match error.kind() {
+        ErrorKind::InvalidInput(invalid) => format!("invalid input: {}", input_reason(invalid)),
+        ErrorKind::Config(problem) => config_message(problem),
+        _ => error.to_string(),
+    };
     one_line(&text)
 }
 
@@ -170,33 +265,74 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Renders an error: a line on stderr, or a JSON error object on stdout.
-pub fn failure(error: &Error, json_output: bool) -> Rendered {
-    let code = exit_code(error);
+/// What a failure shows, whatever it came from.
+struct Shown<'a> {
+    kind: &'a str,
+    status: Option<u16>,
+    code: Option<&'a str>,
+    message: String,
+    operation: Option<&'a str>,
+    attempts: u32,
+    exit: u8,
+}
+
+fn render(shown: Shown<'_>, json_output: bool) -> Rendered {
     if json_output {
         let object = json!({
             "error": {
-                "kind": kind(error),
-                "status": error.status(),
-                "code": error.code(),
-                "message": message(error),
-                "operation": error.operation().map(|o| o.name()),
-                "attempts": error.attempts(),
-                "exit_status": code,
+                "kind": shown.kind,
+                "status": shown.status,
+                "code": shown.code,
+                "message": shown.message,
+                "operation": shown.operation,
+                "attempts": shown.attempts,
+                "exit_status": shown.exit,
             }
         });
         Rendered {
             stdout: object.to_string(),
             stderr: String::new(),
-            code,
+            code: shown.exit,
         }
     } else {
         Rendered {
             stdout: String::new(),
-            stderr: format!("vast: {}", message(error)),
-            code,
+            stderr: format!("vast: {}", shown.message),
+            code: shown.exit,
         }
     }
+}
+
+/// Renders an error: a line on stderr, or a JSON error object on stdout.
+pub fn failure(error: &Error, json_output: bool) -> Rendered {
+    render(
+        Shown {
+            kind: kind(error),
+            status: error.status(),
+            code: error.code(),
+            message: message(error),
+            operation: error.operation().map(|o| o.name()),
+            attempts: error.attempts(),
+            exit: exit_code(error),
+        },
+        json_output,
+    )
+}
+
+/// Renders a refused operand or option (exit status 2, nothing sent).
+pub fn input_failure(error: &InputError, json_output: bool) -> Rendered {
+    render(
+        Shown {
+            kind: "invalid_input",
+            status: None,
+            code: None,
+            message: one_line(&format!("invalid input: {error}")),
+            operation: None,
+            attempts: 0,
+            exit: EXIT_USAGE,
+        },
+        json_output,
+    )
 }
 
 /// Renders a usage error found by clap when `--json` was asked for.
@@ -239,13 +375,19 @@ mod tests {
     use vast_api_ext::{Client, CloudCopy, InstanceId, Operation, Transfer};
 
     fn api(status: u16, code: Option<&str>) -> Error {
-        Error::Api {
-            operation: Operation::Copy,
-            status,
-            code: code.map(str::to_owned),
-            message: "no such instance".into(),
-            attempts: 1,
-        }
+        Error::for_call(
+            Operation::Copy,
+            1,
+            ErrorKind::Api {
+                status,
+                code: code.map(str::to_owned),
+                message: "no such instance".into(),
+            },
+        )
+    }
+
+    fn call(op: Operation, attempts: u32, kind: ErrorKind) -> Error {
+        Error::for_call(op, attempts, kind)
     }
 
     fn build_error(builder: vast_api_ext::ClientBuilder) -> Error {
@@ -258,11 +400,14 @@ mod tests {
     #[test]
     fn every_failure_maps_to_its_documented_exit_status() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let copy = Operation::Copy;
         let cases: Vec<(Error, u8, &str)> = vec![
             (
-                Error::InvalidInput {
-                    message: "x".into(),
-                },
+                Error::from(vast_api_ext::InvalidInput::new(
+                    Argument::Instance,
+                    Rule::Zero,
+                    None,
+                )),
                 2,
                 "invalid_input",
             ),
@@ -272,111 +417,124 @@ mod tests {
             (api(500, None), 4, "api"),
             (api(503, None), 4, "api"),
             (
-                Error::Rejected {
-                    operation: Operation::CloudCopy,
-                    message: "no".into(),
-                    attempts: 1,
-                },
+                call(
+                    Operation::CloudCopy,
+                    1,
+                    ErrorKind::Rejected {
+                        message: "no".into(),
+                    },
+                ),
                 1,
                 "rejected",
             ),
             (
-                Error::Unauthorized {
-                    operation: Operation::Copy,
-                    status: 401,
-                    message: None,
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Unauthorized {
+                        status: 401,
+                        message: None,
+                    },
+                ),
                 3,
                 "unauthorized",
             ),
             (
-                Error::Unauthorized {
-                    operation: Operation::Copy,
-                    status: 403,
-                    message: None,
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Unauthorized {
+                        status: 403,
+                        message: None,
+                    },
+                ),
                 3,
                 "unauthorized",
             ),
             (
-                Error::RateLimited {
-                    retry_after: None,
-                    operation: Operation::Copy,
-                    message: Some("API requests too frequent".into()),
-                    attempts: 3,
-                },
+                call(
+                    copy,
+                    3,
+                    ErrorKind::RateLimited {
+                        retry_after: None,
+                        message: Some("API requests too frequent".into()),
+                    },
+                ),
                 4,
                 "rate_limited",
             ),
+            (call(copy, 1, ErrorKind::Timeout), 4, "timeout"),
             (
-                Error::Timeout {
-                    operation: Operation::Copy,
-                    attempts: 1,
-                },
-                4,
-                "timeout",
-            ),
-            (
-                Error::Transport {
-                    operation: Operation::Copy,
-                    source: Box::new(io),
-                    sent: false,
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Transport {
+                        source: Box::new(io),
+                        sent: false,
+                    },
+                ),
                 4,
                 "transport",
             ),
             (
-                Error::Decode {
-                    operation: Operation::Copy,
-                    status: Some(502),
-                    body_prefix: "<html>".into(),
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Decode {
+                        status: Some(502),
+                        body_prefix: "<html>".into(),
+                    },
+                ),
                 4,
                 "decode",
             ),
             (
-                Error::Decode {
-                    operation: Operation::Copy,
-                    status: None,
-                    body_prefix: "{".into(),
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Decode {
+                        status: None,
+                        body_prefix: "{".into(),
+                    },
+                ),
                 4,
                 "decode",
             ),
             (
-                Error::Decode {
-                    operation: Operation::Copy,
-                    status: Some(404),
-                    body_prefix: "<html>".into(),
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::Decode {
+                        status: Some(404),
+                        body_prefix: "<html>".into(),
+                    },
+                ),
                 1,
                 "decode",
             ),
             (
-                Error::ResponseTooLarge {
-                    operation: Operation::Copy,
-                    status: 200,
-                    limit: 1 << 20,
-                    declared: Some(1 << 31),
-                    attempts: 1,
-                },
+                call(
+                    copy,
+                    1,
+                    ErrorKind::ResponseTooLarge {
+                        status: 200,
+                        limit: 1 << 20,
+                        declared: Some(1 << 31),
+                    },
+                ),
                 4,
                 "response_too_large",
             ),
             (
-                Error::ResponseTooLarge {
-                    operation: Operation::CloudCopy,
-                    status: 404,
-                    limit: 1 << 20,
-                    declared: None,
-                    attempts: 1,
-                },
+                call(
+                    Operation::CloudCopy,
+                    1,
+                    ErrorKind::ResponseTooLarge {
+                        status: 404,
+                        limit: 1 << 20,
+                        declared: None,
+                    },
+                ),
                 4,
                 "response_too_large",
             ),
@@ -388,7 +546,7 @@ mod tests {
 
     #[test]
     fn the_libraries_config_errors_split_into_auth_and_usage() {
-        // Real errors from the library, so a change in its wording fails here.
+        // Real errors from the library, so a change in its structure fails here.
         let empty_key = build_error(Client::builder().api_key("  "));
         assert_eq!((exit_code(&empty_key), kind(&empty_key)), (3, "no_api_key"));
         assert!(
@@ -410,17 +568,15 @@ mod tests {
             );
             assert!(!message(&bad_url).contains("::"), "{}", message(&bad_url));
         }
-        let none = Error::Config {
-            setting: Setting::ApiKey,
-            message: "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to ~/.config/vastai/vast_api_key".into(),
-        };
+        let none = Error::from(ConfigProblem::NoApiKey);
         assert_eq!(exit_code(&none), 3);
-        let no_runtime = Error::Config {
-            setting: Setting::HttpClient,
-            message: "cannot start the I/O runtime".into(),
-        };
+        let no_runtime = Error::from(ConfigProblem::Runtime {
+            reason: "cannot start the I/O runtime".into(),
+        });
         assert_eq!(exit_code(&no_runtime), 4);
         assert!(message(&none).starts_with("no API key: pass --api-key"));
+        let inside = Error::from(ErrorKind::InsideRuntime);
+        assert_eq!(exit_code(&inside), 4);
     }
 
     #[test]
@@ -472,13 +628,7 @@ mod tests {
 
     #[test]
     fn human_errors_are_one_stderr_line_without_type_names() {
-        let r = failure(
-            &Error::Timeout {
-                operation: Operation::CancelSync,
-                attempts: 2,
-            },
-            false,
-        );
+        let r = failure(&call(Operation::CancelSync, 2, ErrorKind::Timeout), false);
         assert_eq!(
             r,
             Rendered {

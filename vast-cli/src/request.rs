@@ -1,31 +1,28 @@
-//! From parsed arguments to a checked request: every input check happens
-//! here, before a client is built or any network I/O.
+//! From parsed arguments to a checked request: the operands are parsed and
+//! checked by the library (`vast_api_ext`'s parsers and `Request::check`),
+//! before a client is built or any network I/O; this module only says where
+//! on the command line each refused input was.
 
-use crate::cli::{CancelCommand, CancelSyncArgs, CloudCommand, CloudCopyArgs, Command, CopyArgs};
-use vast_api_ext::{CloudCopy, ConnectionId, Error, InstanceId, Location, Transfer};
+use vast_api_ext::{
+    Argument, CloudCopy, ConnectionId, Error, ErrorKind, InstanceId, Location, Request, Transfer,
+};
+use vast_cli::cli::{
+    CancelCommand, CancelSyncArgs, CloudCommand, CloudCopyArgs, Command, CopyArgs,
+};
+use vast_cli::output::InputError;
 
-/// One call to make, with its inputs already checked: the library's
-/// [`vast_api_ext::Request`], which also reports the body `--explain` shows.
-pub use vast_api_ext::Request;
-
-/// Checks the command's operands and builds the request. Every error is
-/// [`Error::InvalidInput`] (exit status 2).
-pub fn build(command: &Command) -> Result<Request, Error> {
+/// Checks the command's operands and builds the request. Every error is an
+/// [`InputError`] (exit status 2).
+pub fn build(command: &Command) -> Result<Request, InputError> {
     match command {
         Command::Copy(args) => copy(args),
         Command::Cloud(CloudCommand::Copy(args)) => cloud_copy(args),
         Command::Cancel(CancelCommand::Sync(args)) => cancel_sync(args),
-        Command::Completions(_) => Err(invalid("`vast completions` sends no request")),
+        Command::Completions(_) => Err(InputError::operands("`vast completions` sends no request")),
     }
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::InvalidInput {
-        message: message.into(),
-    }
-}
-
-fn copy(args: &CopyArgs) -> Result<Request, Error> {
+fn copy(args: &CopyArgs) -> Result<Request, InputError> {
     match args.operands.as_slice() {
         [src, dst] => Ok(Request::Copy {
             src: location(src, "SRC")?,
@@ -35,55 +32,63 @@ fn copy(args: &CopyArgs) -> Result<Request, Error> {
             src: location_from_parts(src_id, src_path, "SRC_ID")?,
             dst: location_from_parts(dst_id, dst_path, "DST_ID")?,
         }),
-        other => Err(invalid(format!(
+        other => Err(InputError::operands(format!(
             "copy takes 2 operands (SRC DST) or 4 (SRC_ID DST_ID SRC_PATH DST_PATH), not {}",
             other.len()
         ))),
     }
 }
 
-fn location(text: &str, what: &str) -> Result<Location, Error> {
+fn location(text: &str, what: &str) -> Result<Location, InputError> {
     text.parse()
-        .map_err(|e| invalid(format!("{what} `{text}`: {}", reason(&e))))
+        .map_err(|e| InputError::at(format!("{what} `{text}`"), e))
 }
 
 /// The 4-operand form: an instance (`123` or `C.123`) and a path.
-fn location_from_parts(id: &str, path: &str, what: &str) -> Result<Location, Error> {
+fn location_from_parts(id: &str, path: &str, what: &str) -> Result<Location, InputError> {
+    // A `:` in the id would be read as the location's separator.
     if id.contains(':') {
-        return Err(invalid(format!(
+        return Err(InputError::operands(format!(
             "{what} `{id}` is not an instance id: expected `123` or `C.123`"
         )));
     }
     format!("{id}:{path}")
         .parse()
-        .map_err(|e| invalid(format!("{what} `{id}` / path `{path}`: {}", reason(&e))))
+        .map_err(|e| InputError::at(format!("{what} `{id}` / path `{path}`"), e))
 }
 
-fn id<T: std::str::FromStr<Err = Error>>(text: &str, option: &str) -> Result<T, Error> {
-    text.trim()
-        .parse()
-        .map_err(|e| invalid(format!("{option}: {}", reason(&e))))
+fn parse<T: std::str::FromStr<Err = Error>>(text: &str, option: &str) -> Result<T, InputError> {
+    text.trim().parse().map_err(|e| InputError::at(option, e))
 }
 
-fn cloud_copy(args: &CloudCopyArgs) -> Result<Request, Error> {
+/// The option that sets a cloud copy's argument.
+fn cloud_option(error: &Error) -> &'static str {
+    match error.kind() {
+        ErrorKind::InvalidInput(invalid) => match invalid.argument() {
+            Argument::Instance => "--instance",
+            Argument::Connection => "--connection",
+            Argument::Transfer => "--transfer",
+            Argument::CloudSrc => "--src",
+            Argument::CloudDst => "--dst",
+            _ => "cloud copy",
+        },
+        _ => "cloud copy",
+    }
+}
+
+fn cloud_copy(args: &CloudCopyArgs) -> Result<Request, InputError> {
     // clap's groups guarantee exactly one of each pair (and at most one dst).
-    let instance_text = args.instance.as_deref().or(args.instance_pos.as_deref());
+    let instance = args.instance.as_deref().or(args.instance_pos.as_deref());
     let src = args.src.as_deref().or(args.src_pos.as_deref());
     let dst = args.dst.as_deref().or(args.dst_pos.as_deref());
-    let (Some(instance_text), Some(src)) = (instance_text, src) else {
-        return Err(invalid(
+    let (Some(instance), Some(src)) = (instance, src) else {
+        return Err(InputError::operands(
             "cloud copy needs an instance (--instance) and a source (--src)",
         ));
     };
-    let instance: InstanceId = id(instance_text, "--instance")?;
-    if instance.get() == 0 {
-        return Err(invalid("--instance: the instance id 0 names no instance"));
-    }
-    let connection: ConnectionId = id(&args.connection, "--connection")?;
-    let transfer: Transfer = args
-        .transfer
-        .parse()
-        .map_err(|e| invalid(format!("--transfer: {}", reason(&e))))?;
+    let instance: InstanceId = parse(instance, "--instance")?;
+    let connection: ConnectionId = parse(&args.connection, "--connection")?;
+    let transfer: Transfer = parse(&args.transfer, "--transfer")?;
     let mut request = CloudCopy::new(instance, connection, transfer)
         .src(src)
         .dry_run(args.dry_run)
@@ -94,51 +99,29 @@ fn cloud_copy(args: &CloudCopyArgs) -> Result<Request, Error> {
     if let Some(dst) = dst {
         request = request.dst(dst);
     }
-    for (name, value) in [("--src", Some(src)), ("--dst", dst)] {
-        if let Some(value) = value {
-            if value.trim().is_empty() {
-                return Err(invalid(format!("{name}: the path is empty")));
-            }
-            if value.contains('\0') {
-                return Err(invalid(format!("{name}: the path holds a NUL character")));
-            }
-        }
-    }
+    request
+        .check()
+        .map_err(|e| InputError::at(cloud_option(&e), e))?;
     Ok(Request::CloudCopy(request))
 }
 
-fn cancel_sync(args: &CancelSyncArgs) -> Result<Request, Error> {
+fn cancel_sync(args: &CancelSyncArgs) -> Result<Request, InputError> {
     let text = args.dst_id.as_deref().or(args.dst_id_pos.as_deref());
     let Some(text) = text else {
-        return Err(invalid("cancel sync needs DST_ID"));
+        return Err(InputError::operands("cancel sync needs DST_ID"));
     };
-    let dst: InstanceId = id(text, "DST_ID")?;
-    if i64::try_from(dst.get()).is_err() {
-        return Err(invalid(format!(
-            "DST_ID: the instance id {dst} is too large"
-        )));
-    }
-    if dst.get() == 0 {
-        return Err(invalid("DST_ID: the instance id 0 names no instance"));
-    }
-    Ok(Request::CancelSync(dst))
-}
-
-/// The library's reason without its `invalid input: ` prefix.
-fn reason(error: &Error) -> String {
-    match error {
-        Error::InvalidInput { message } => message.clone(),
-        other => other.to_string(),
-    }
+    let request = Request::CancelSync(parse(text, "DST_ID")?);
+    request.check().map_err(|e| InputError::at("DST_ID", e))?;
+    Ok(request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Cli;
     use clap::Parser;
+    use vast_cli::cli::Cli;
 
-    fn parse(args: &[&str]) -> Result<Request, Error> {
+    fn parse(args: &[&str]) -> Result<Request, InputError> {
         let cli = Cli::try_parse_from(std::iter::once("vast").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{args:?} should parse: {e}"));
         build(&cli.command)
@@ -150,8 +133,8 @@ mod tests {
 
     fn refused(args: &[&str]) -> String {
         match parse(args) {
-            Err(Error::InvalidInput { message }) => message,
-            other => panic!("{args:?} should be invalid input, got {other:?}"),
+            Err(e) => e.to_string(),
+            Ok(request) => panic!("{args:?} should be invalid input, got {request:?}"),
         }
     }
 

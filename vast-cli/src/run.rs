@@ -1,11 +1,11 @@
 //! Building the client from the global options, showing the request
 //! (`--explain`) and making the one call.
 
-use crate::cli::Cli;
-use crate::output::Answer;
-use crate::request::Request;
+use vast_api_ext::Request;
 use vast_api_ext::blocking::Client;
 use vast_api_ext::{Error, RetryConfig};
+use vast_cli::cli::Cli;
+use vast_cli::output::Answer;
 
 /// The client the global options describe. No network I/O: this reads the
 /// key (option, environment, key files), checks the URL and starts the
@@ -15,7 +15,7 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     let mut builder =
         Client::builder().user_agent_suffix(concat!("vast-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(key) = &cli.api_key {
-        builder = builder.api_key(&key.0);
+        builder = builder.api_key(key.0.as_str());
     }
     if let Some(url) = &cli.url {
         builder = builder.base_url(url);
@@ -101,6 +101,9 @@ mod tests {
         let error = explain(&client(), &Request::CancelSync(InstanceId(0)))
             .err()
             .unwrap_or_else(|| panic!("instance 0 was explained"));
-        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+        assert!(
+            matches!(error.kind(), vast_api_ext::ErrorKind::InvalidInput(_)),
+            "{error:?}"
+        );
     }
 }

@@ -23,6 +23,14 @@ fn output(root: &Path, program: &str, args: &[&str]) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| format!("{program}: {e}"))
 }
 
+/// The load averages (1, 5, 15 min) from `/proc/loadavg`, as text.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The machine, as a reader needs it to compare figures.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -67,18 +75,19 @@ pub fn distinct_crates(tree: &str) -> usize {
 /// Builds and runs the benchmark, then writes BENCHMARKS.md under `root`.
 pub fn run(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let report = output(
-        root,
-        &cargo,
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "--locked",
-            "-p",
-            "vast-bench",
-        ],
-    )?;
+    // Built first (`build`, then `run` of the same target), so the load
+    // read before the run is not the compiler's.
+    let cargo_bench = |verb: &str| {
+        output(
+            root,
+            &cargo,
+            &[verb, "--quiet", "--release", "--locked", "-p", "vast-bench"],
+        )
+    };
+    cargo_bench("build")?;
+    let load_before = load();
+    let report = cargo_bench("run")?;
+    let load_after = load();
     let rustc = output(root, "rustc", &["--version"])?;
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let mut deps = String::new();
@@ -99,12 +108,26 @@ pub fn run(root: &Path) -> Result<(), String> {
             None => format!("{line}\n"),
         })
         .collect();
+    // Where the time goes: instruction counts taken by hand with callgrind
+    // (bench/PROFILE.md says how), nested under this section.
+    let profile: String = std::fs::read_to_string(root.join("bench/PROFILE.md"))
+        .map_err(|e| format!("bench/PROFILE.md: {e}"))?
+        .lines()
+        .map(|line| {
+            if line.starts_with('#') {
+                format!("##{line}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
     let text = format!(
         "# Benchmarks\n\n## The SDK: `{COMMAND}`\n\n\
          Produced by `{COMMAND}` (release build; one process, one run, against an \
          in-process HTTP/1.1 server on 127.0.0.1 that answers the spec's 200 examples). \
          Not a test: it asserts no timing.\n\n\
-         - Machine: {}\n- Toolchain: {}\n- Date: {date}\n\n{report}\n\
+         - Machine: {}\n- Load average (1, 5, 15 min) before the run: {load_before}; \
+         after: {load_after}\n- Toolchain: {}\n- Date: {date}\n\n{report}\n{profile}\n\
          ### Dependency cost\n\n\
          Distinct crates in the normal (non-dev) dependency tree with the default features \
          (rustls), the crate itself included (`cargo tree -e normal -p <crate>`); per TLS \

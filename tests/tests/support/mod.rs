@@ -6,12 +6,14 @@ pub mod raw;
 
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, ConnectionId, Error, InstanceId, Location, RetryConfig, Transfer,
+    Client, ClientBuilder, CloudCopy, ConnectionId, Error, ErrorKind, InstanceId, Location,
+    RetryConfig, Transfer,
 };
 use vast_mock::Operation;
 
-/// The operations the suite calls, in the order of the fault matrix's columns.
-pub const OPS: [Operation; 3] = [Operation::Copy, Operation::CloudCopy, Operation::CancelSync];
+/// The operations the suite calls: every operation of the table (`call`
+/// panics on one it does not know yet).
+pub const OPS: [Operation; Operation::COUNT] = Operation::ALL;
 pub const KNOWN: u64 = 6_003_036;
 
 pub const KEY: &str = "fault-suite-key";
@@ -37,14 +39,14 @@ pub enum End {
 }
 
 pub fn end_of(error: &Error) -> End {
-    match error {
-        Error::Transport { .. } => End::Transport,
-        Error::Timeout { .. } => End::Timeout,
-        Error::RateLimited { .. } => End::RateLimited,
-        Error::Api { status, .. } => End::Api(*status),
-        Error::Decode { .. } => End::Decode,
-        Error::Rejected { .. } => End::Rejected,
-        Error::Unauthorized { .. } => End::Unauthorized,
+    match error.kind() {
+        ErrorKind::Transport { .. } => End::Transport,
+        ErrorKind::Timeout => End::Timeout,
+        ErrorKind::RateLimited { .. } => End::RateLimited,
+        ErrorKind::Api { status, .. } => End::Api(*status),
+        ErrorKind::Decode { .. } => End::Decode,
+        ErrorKind::Rejected { .. } => End::Rejected,
+        ErrorKind::Unauthorized { .. } => End::Unauthorized,
         _ => End::Other,
     }
 }
@@ -76,12 +78,20 @@ pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Re
 }
 
 pub fn client(uri: &str, retry: RetryConfig, timeout: Duration, deadline: Duration) -> Client {
+    builder(uri, retry, timeout, deadline).build().unwrap()
+}
+
+/// The builder of [`client`], for a client on another clock.
+pub fn builder(
+    uri: &str,
+    retry: RetryConfig,
+    timeout: Duration,
+    deadline: Duration,
+) -> ClientBuilder {
     Client::builder()
         .api_key(KEY)
         .base_url(uri)
         .timeout(timeout)
         .deadline(deadline)
         .retry(retry)
-        .build()
-        .unwrap()
 }

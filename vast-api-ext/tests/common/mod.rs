@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use vast_api_ext::{Client, RetryConfig, VirtualClock};
+use vast_api_ext::clock::VirtualClock;
+use vast_api_ext::{Client, ClientBuilder, RetryConfig};
 use wiremock::MockServer;
 
 /// The key every test client uses; tests assert where it appears.
@@ -19,24 +20,35 @@ pub fn client(server: &MockServer) -> Client {
 
 /// A client for `server` with the given retry policy.
 pub fn client_with(server: &MockServer, retry: RetryConfig) -> Client {
+    builder(server).retry(retry).build().unwrap()
+}
+
+/// The test clients' builder for `server` (10 s attempt timeout).
+pub fn builder(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .api_key(KEY)
         .base_url(server.uri())
         .user_agent_suffix("ext-tests/1.0")
         .timeout(Duration::from_secs(10))
+}
+
+/// The standard policy, and a virtual clock for [`on_clock`].
+pub fn virtual_retry() -> (RetryConfig, Arc<VirtualClock>) {
+    (RetryConfig::standard(), Arc::new(VirtualClock::new()))
+}
+
+/// `builder` on `clock` with no jitter (`rng = 1.0`), so waits are the full
+/// backoff and nothing really sleeps.
+pub fn on_clock(builder: ClientBuilder, clock: &Arc<VirtualClock>) -> ClientBuilder {
+    builder.clock(clock.clone()).rng(|| 1.0)
+}
+
+/// A client for `server` with `retry` on `clock` (see [`on_clock`]).
+pub fn client_on(server: &MockServer, retry: RetryConfig, clock: &Arc<VirtualClock>) -> Client {
+    on_clock(builder(server), clock)
         .retry(retry)
         .build()
         .unwrap()
-}
-
-/// The standard policy on a virtual clock with no jitter (`rng = 1.0`), so
-/// waits are the full backoff and nothing really sleeps.
-pub fn virtual_retry() -> (RetryConfig, Arc<VirtualClock>) {
-    let clock = Arc::new(VirtualClock::new());
-    let retry = RetryConfig::standard()
-        .with_clock(clock.clone())
-        .with_rng(|| 1.0);
-    (retry, clock)
 }
 
 /// A JSON success answer.

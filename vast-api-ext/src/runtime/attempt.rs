@@ -1,0 +1,155 @@
+//! The attempt loop: pacing slot → attempt within its time → classify →
+//! quota → wait → again, until success, a final failure, the last attempt
+//! or the deadline. Each error is built here, once, with its operation and
+//! attempt count.
+
+use super::Runtime;
+use super::backoff::before_retry;
+use super::deadline::{Deadline, within};
+use super::pacing::NoSlot;
+use super::policy::{Failure, classify};
+use crate::{Error, ErrorKind, Operation};
+use std::future::Future;
+use std::time::Duration;
+use tracing::Instrument;
+
+/// One failed attempt: what went wrong, and the answer's `Retry-After`
+/// when it had one.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) kind: ErrorKind,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl From<ErrorKind> for Failed {
+    fn from(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            retry_after: None,
+        }
+    }
+}
+
+impl Runtime {
+    /// Runs `attempt` until it succeeds or the policy, the quota, the
+    /// attempts allowed or the deadline say stop; the value and the number
+    /// of attempts made. The call's span gets its final `attempts` and
+    /// `status` once.
+    pub(crate) async fn run<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failed>>,
+    {
+        let span = tracing::info_span!(
+            "vast_api_ext",
+            operation = op.name(),
+            method = op.method(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        // Pinned where it is made: the call's future is kilobytes, and
+        // wrapping it by value would copy it.
+        let attempts = std::pin::pin!(self.attempts(op, attempt));
+        let result = attempts.instrument(span.clone()).await;
+        // Recorded once, when final: a field recorded per attempt would be
+        // printed once per attempt by `tracing_subscriber::fmt`.
+        match &result {
+            Ok((_, attempts)) => {
+                span.record("attempts", attempts);
+                span.record("status", 200);
+                span.in_scope(|| tracing::debug!("call succeeded"));
+            }
+            Err(error) => {
+                span.record("attempts", error.attempts());
+                if let Some(status) = error.status() {
+                    span.record("status", status);
+                }
+                span.in_scope(|| tracing::debug!("call failed: {error}"));
+            }
+        }
+        result
+    }
+
+    async fn attempts<T, F, Fut>(&self, op: Operation, mut attempt: F) -> Result<(T, u32), Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failed>>,
+    {
+        let clock = self.clock();
+        let deadline = Deadline::after(clock, self.deadline);
+        let mut taken = 0u32;
+        let mut n = 0u32;
+        let mut last: Option<Error> = None;
+        loop {
+            // This endpoint's pacing slot, within the deadline.
+            let slot = match self.pacing.slot(clock, op, deadline).await {
+                Ok(slot) => slot,
+                // Nothing is sent; after a failed attempt, that failure is the answer.
+                Err(no_slot) => {
+                    return Err(last.unwrap_or_else(|| {
+                        let kind = match no_slot {
+                            NoSlot::AfterDeadline(wait) => ErrorKind::RateLimited {
+                                retry_after: Some(wait),
+                                message: None,
+                            },
+                            NoSlot::DeadlinePassed => ErrorKind::Timeout,
+                        };
+                        Error::for_call(op, n, kind)
+                    }));
+                }
+            };
+            n += 1;
+            let limit = deadline.remaining(clock).min(self.timeout);
+            let attempt_span =
+                tracing::debug_span!("attempt", attempt = n, status = tracing::field::Empty);
+            let work = std::pin::pin!(attempt());
+            let result = within(clock, || limit, work)
+                .instrument(attempt_span.clone())
+                .await
+                .unwrap_or_else(|| Err(ErrorKind::Timeout.into()));
+            drop(slot);
+            let failed = match result {
+                Ok(value) => {
+                    attempt_span.record("status", 200);
+                    self.pacing.succeeded(op);
+                    self.quota.refund(taken);
+                    return Ok((value, n));
+                }
+                Err(failed) => failed,
+            };
+            let failure = failed.kind.failure(n);
+            let error = Error::for_call(op, n, failed.kind);
+            if let Some(status) = error.status() {
+                attempt_span.record("status", status);
+            }
+            if failure == Some(Failure::Status(429)) {
+                self.pacing.throttled(clock, op, failed.retry_after);
+            }
+            let retried = failure
+                .map(classify)
+                .is_some_and(|v| v.retries(op, self.retry.retry_non_idempotent()));
+            if n >= self.retry.max_attempts() || !retried {
+                tracing::debug!(?failure, "not retried");
+                return Err(error);
+            }
+            let Some(wait) = before_retry(&self.retry, n, failed.retry_after, &self.rng) else {
+                tracing::debug!(?failed.retry_after, "Retry-After is longer than allowed; giving up");
+                return Err(error);
+            };
+            if deadline.crossed_by(clock, wait) {
+                tracing::debug!(?wait, "the wait would cross the deadline; giving up");
+                return Err(error);
+            }
+            let Some(cost) = self.quota.acquire(failure == Some(Failure::Timeout)) else {
+                tracing::debug!("retry quota exhausted; giving up");
+                return Err(error);
+            };
+            taken += cost;
+            tracing::debug!(attempt = n, ?wait, "retrying after: {error}");
+            if !wait.is_zero() {
+                clock.sleep(wait).await;
+            }
+            last = Some(error);
+        }
+    }
+}
