@@ -10,6 +10,7 @@ use crate::{
     Location, Operation, Request, Rule,
 };
 use progenitor_client::{Error as RawError, ResponseValue};
+use std::borrow::Cow;
 use std::future::Future;
 use vast_api::types;
 
@@ -54,12 +55,22 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// The answer to a successful copy or cancel sync.
+/// The answer to a successful copy or cancel sync: the fields this crate
+/// reads, and the server's answer as it was received ([`raw`](Self::raw)),
+/// unknown fields included.
 ///
 /// ```
 /// // What a test double of your own can return.
 /// let outcome = vast_api_ext::Outcome::new(Some("Remote to Remote copy initiated".into()), 1);
 /// assert_eq!(outcome.attempts, 1);
+/// // Without a body of its own, `raw` is the answer its fields describe.
+/// assert_eq!(outcome.raw(), r#"{"msg":"Remote to Remote copy initiated","success":true}"#);
+///
+/// // A double can answer with a body of its own, as a server would.
+/// let outcome = vast_api_ext::Outcome::new(Some("ok".into()), 1)
+///     .with_raw(r#"{"success":true,"msg":"ok","extra_field":42}"#);
+/// assert_eq!(outcome.raw_json()?["extra_field"], 42);
+/// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -68,20 +79,68 @@ pub struct Outcome {
     pub message: Option<String>,
     /// Attempts the call made (1 when nothing was retried).
     pub attempts: u32,
+    /// The answer's body as received; `None` for one made by `new`.
+    raw: Option<Box<str>>,
 }
 
 impl Outcome {
-    /// An outcome with the server's `message` after `attempts` attempts.
+    /// An outcome with the server's `message` after `attempts` attempts, and
+    /// no body of its own: [`raw`](Self::raw) is then the JSON object its
+    /// fields describe (see [`with_raw`](Self::with_raw)).
     pub fn new(message: Option<String>, attempts: u32) -> Self {
-        Self { message, attempts }
+        Self {
+            message,
+            attempts,
+            raw: None,
+        }
+    }
+
+    /// This outcome with `body` as the server's answer (for a test double:
+    /// the text is returned by [`raw`](Self::raw) as given, not checked).
+    #[must_use]
+    pub fn with_raw(mut self, body: impl Into<String>) -> Self {
+        self.raw = Some(body.into().into_boxed_str());
+        self
+    }
+
+    /// The server's answer, as the JSON text it sent: the body exactly as
+    /// received, fields this crate does not know included (a byte sequence
+    /// that is not UTF-8, which JSON forbids, reads as U+FFFD). Borrowed: no
+    /// copy, no parsing. For an outcome made by [`new`](Self::new) without
+    /// [`with_raw`](Self::with_raw), the JSON object its fields describe
+    /// (`{"msg":…,"success":true}`), made on each call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// let outcome = client.cancel_sync(6003036.into()).await?;
+    /// println!("{}", outcome.raw()); // e.g. {"success": true, "msg": "…"}
+    /// # Ok(()) }
+    /// ```
+    pub fn raw(&self) -> Cow<'_, str> {
+        raw_or(&self.raw, || {
+            serde_json::to_string(&types::CopyResponse {
+                msg: self.message.clone(),
+                success: Some(true),
+            })
+        })
+    }
+
+    /// [`raw`](Self::raw) parsed into a [`serde_json::Value`], on each call
+    /// (the client never parses it twice on its own). It can fail where the
+    /// typed fields did not: a number beyond `f64`, nesting deeper than
+    /// `serde_json`'s limit in a field this crate ignores.
+    pub fn raw_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.raw())
     }
 }
 
-/// The answer to a successful cloud copy.
+/// The answer to a successful cloud copy: the fields this crate reads, and
+/// the server's answer as it was received ([`raw`](Self::raw)).
 ///
 /// ```
 /// let outcome = vast_api_ext::CloudCopyOutcome::new(None, Some("https://r/1".into()), 2);
 /// assert_eq!(outcome.result_url.as_deref(), Some("https://r/1"));
+/// assert_eq!(outcome.raw(), r#"{"result_url":"https://r/1","success":true}"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -92,17 +151,62 @@ pub struct CloudCopyOutcome {
     pub result_url: Option<String>,
     /// Attempts the call made (1 when nothing was retried).
     pub attempts: u32,
+    /// The answer's body as received; `None` for one made by `new`.
+    raw: Option<Box<str>>,
 }
 
 impl CloudCopyOutcome {
     /// An outcome with the server's `message` and `result_url` after
-    /// `attempts` attempts.
+    /// `attempts` attempts, and no body of its own: [`raw`](Self::raw) is
+    /// then the JSON object its fields describe.
     pub fn new(message: Option<String>, result_url: Option<String>, attempts: u32) -> Self {
         Self {
             message,
             result_url,
             attempts,
+            raw: None,
         }
+    }
+
+    /// This outcome with `body` as the server's answer (for a test double:
+    /// returned by [`raw`](Self::raw) as given, not checked).
+    #[must_use]
+    pub fn with_raw(mut self, body: impl Into<String>) -> Self {
+        self.raw = Some(body.into().into_boxed_str());
+        self
+    }
+
+    /// The server's answer as the JSON text it sent, as for
+    /// [`Outcome::raw`]; for an outcome made by [`new`](Self::new) without
+    /// [`with_raw`](Self::with_raw), the JSON object its fields describe
+    /// (`{"msg":…,"result_url":…,"success":true}`).
+    pub fn raw(&self) -> Cow<'_, str> {
+        raw_or(&self.raw, || {
+            serde_json::to_string(&types::CloudCopyResponse {
+                msg: self.message.clone(),
+                result_url: self.result_url.clone(),
+                success: Some(true),
+            })
+        })
+    }
+
+    /// [`raw`](Self::raw) parsed into a [`serde_json::Value`], on each
+    /// call; see [`Outcome::raw_json`].
+    pub fn raw_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(&self.raw())
+    }
+}
+
+/// The body kept, or the JSON of the answer `described` (for outcomes made
+/// without one).
+fn raw_or(
+    raw: &Option<Box<str>>,
+    described: impl FnOnce() -> serde_json::Result<String>,
+) -> Cow<'_, str> {
+    match raw {
+        Some(body) => Cow::Borrowed(body),
+        // A struct of strings and a bool: serialising it cannot fail.
+        None => Cow::Owned(described().unwrap_or_default()),
     }
 }
 
@@ -151,10 +255,14 @@ impl Client {
     pub async fn copy(&self, src: &Location, dst: &Location) -> Result<Outcome, Error> {
         let body = crate::request::copy_body(src, dst)?;
         let op = Operation::Copy;
-        let (answer, attempts) = self
+        let ((answer, raw), attempts) = self
             .call(op, || self.inner.raw.copy(&body), api_error)
             .await?;
-        Ok(Outcome::new(answer.msg, attempts))
+        Ok(Outcome {
+            message: answer.msg,
+            attempts,
+            raw,
+        })
     }
 
     /// Starts a cloud copy (`POST /api/v0/commands/rclone/`). Failures that
@@ -174,14 +282,15 @@ impl Client {
     pub async fn cloud_copy(&self, request: &CloudCopy) -> Result<CloudCopyOutcome, Error> {
         let body = request.to_body()?;
         let op = Operation::CloudCopy;
-        let (answer, attempts) = self
+        let ((answer, raw), attempts) = self
             .call(op, || self.inner.raw.cloud_copy(&body), cloud_copy_error)
             .await?;
-        Ok(CloudCopyOutcome::new(
-            answer.msg,
-            answer.result_url,
+        Ok(CloudCopyOutcome {
+            message: answer.msg,
+            result_url: answer.result_url,
             attempts,
-        ))
+            raw,
+        })
     }
 
     /// Cancels the sync whose destination is instance `dst`
@@ -197,10 +306,14 @@ impl Client {
     pub async fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
         let body = crate::request::cancel_sync_body(dst)?;
         let op = Operation::CancelSync;
-        let (answer, attempts) = self
+        let ((answer, raw), attempts) = self
             .call(op, || self.inner.raw.cancel_sync(&body), api_error)
             .await?;
-        Ok(Outcome::new(answer.msg, attempts))
+        Ok(Outcome {
+            message: answer.msg,
+            attempts,
+            raw,
+        })
     }
 
     /// Makes the call a [`Request`] describes, with the typed method of its
@@ -225,15 +338,17 @@ impl Client {
     }
 
     /// One operation: every attempt is one call of the generated client
-    /// (`send`, its answer's status observed), its result checked by
-    /// [`check`], run by the client's runtime. The attempt's time limit
-    /// covers reading the body, in `send` or in `check`.
+    /// (`send`, its answer's status and body observed), its result checked
+    /// by [`check`], run by the client's runtime. The attempt's time limit
+    /// covers reading the body, in `send` or in `check`. A success comes
+    /// with its body as received ([`received`]): the observation is the
+    /// successful attempt's own, since each attempt observes its own call.
     async fn call<T, E, Fut>(
         &self,
         op: Operation,
         send: impl Fn() -> Fut,
         documented: fn(u16, E) -> ErrorKind,
-    ) -> Result<(T, u32), Error>
+    ) -> Result<((T, Option<Box<str>>), u32), Error>
     where
         T: Answered,
         E: std::fmt::Debug,
@@ -245,10 +360,35 @@ impl Client {
                 // Pinned here, so `observe` holds a pointer, not a copy.
                 let sent = std::pin::pin!(send());
                 let (result, seen) = vast_api::observe(sent).await;
-                check(runtime.clock(), result, seen.status(), documented).await
+                let answer = check(runtime.clock(), result, seen.status(), documented).await?;
+                Ok((answer, received(&seen)))
             })
             .await
     }
+}
+
+/// A decoded answer's body as text, for the outcome's `raw`: the bytes the
+/// body cap passed on, copied once into a string of their exact size
+/// (keeping the `Bytes` instead would hold on to the connection's read
+/// buffer, which they are slices of, for as long as the outcome lives). A
+/// body that is not UTF-8 is read lossily (a second copy, for a body JSON
+/// forbids). `None` if the observation does not hold the whole body of a
+/// `2xx` answer, which cannot happen for an answer the generated client
+/// decoded (it reads the body to its end inside `observe`); the outcome
+/// then describes its fields instead.
+fn received(seen: &vast_api::Observation) -> Option<Box<str>> {
+    let success = seen.status().is_some_and(|s| s.is_success());
+    if !(success && seen.is_complete()) {
+        tracing::debug!(?seen, "the answer's body was not observed whole");
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(seen.body_len()).unwrap_or(0));
+    for chunk in seen.chunks() {
+        bytes.extend_from_slice(chunk);
+    }
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Some(text.into_boxed_str())
 }
 
 /// The `success` and `msg` fields every 200 answer has.

@@ -43,6 +43,11 @@
 //! of [`attempts`](Error::attempts). Which failures are retried, which may
 //! have been applied, and who is to blame is one table, in [`policy`].
 //!
+//! Every outcome keeps the server's answer as received: [`Outcome::raw`]
+//! (also on [`CloudCopyOutcome`] and [`Answer`]) is the body's JSON text,
+//! fields this crate does not know included, and `raw_json` parses it when
+//! asked (`vast --json` prints it).
+//!
 //! A call can also be a value: a [`Request`] names its [`Operation`] and the
 //! exact JSON [`body`](Request::body) it sends (to show it before sending, as
 //! `vast --explain` does), and [`Client::send`] makes it.

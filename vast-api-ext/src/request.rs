@@ -5,6 +5,7 @@ use crate::{
     Argument, CloudCopy, CloudCopyOutcome, Error, InstanceId, InvalidInput, Location, Operation,
     Outcome, Rule,
 };
+use std::borrow::Cow;
 use vast_api::types;
 
 /// One call of the API, with its inputs: what [`Client::send`](crate::Client::send)
@@ -138,6 +139,35 @@ impl Answer {
         match self {
             Self::Copy(o) | Self::CancelSync(o) => o.attempts,
             Self::CloudCopy(o) => o.attempts,
+        }
+    }
+
+    /// The server's answer as the JSON text it sent, unknown fields
+    /// included ([`Outcome::raw`], [`CloudCopyOutcome::raw`]): what
+    /// `vast --json` prints.
+    ///
+    /// ```
+    /// use vast_api_ext::{Answer, Outcome};
+    /// let answer = Answer::Copy(
+    ///     Outcome::new(Some("ok".into()), 1).with_raw(r#"{"success":true,"msg":"ok","extra_field":42}"#),
+    /// );
+    /// assert!(answer.raw().contains(r#""extra_field":42"#));
+    /// assert_eq!(answer.raw_json()?["extra_field"], 42);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn raw(&self) -> Cow<'_, str> {
+        match self {
+            Self::Copy(o) | Self::CancelSync(o) => o.raw(),
+            Self::CloudCopy(o) => o.raw(),
+        }
+    }
+
+    /// [`raw`](Self::raw) parsed into a [`serde_json::Value`], on each call
+    /// ([`Outcome::raw_json`]).
+    pub fn raw_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        match self {
+            Self::Copy(o) | Self::CancelSync(o) => o.raw_json(),
+            Self::CloudCopy(o) => o.raw_json(),
         }
     }
 }

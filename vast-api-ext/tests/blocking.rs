@@ -1,7 +1,8 @@
 //! `blocking::Client` (feature `blocking`) against `vast-mock`: the three
-//! operations and `send`, a retried 503, and calls from inside a tokio
-//! runtime, which return a typed error instead of panicking. The mock runs
-//! on a multi-thread runtime of the test's; the blocking client on its own.
+//! operations and `send`, the server's answer as received, a retried 503,
+//! and calls from inside a tokio runtime, which return a typed error
+//! instead of panicking. The mock runs on a multi-thread runtime of the
+//! test's; the blocking client on its own.
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
@@ -113,6 +114,22 @@ fn the_three_operations_send_what_the_async_client_sends() {
     let answer = client.send(&request).unwrap();
     assert_eq!(answer.message(), cancelled.message.as_deref());
     assert_eq!(mock.requests()[0].json(), Some(request.body().unwrap()));
+}
+
+#[test]
+fn results_carry_the_servers_answer_as_received() {
+    let body = json!({"success": true, "msg": "ok", "extra_field": 42});
+    let served = serve(MockServer::builder().fault(
+        Operation::CancelSync,
+        When::Always,
+        Fault::json(200, body.clone()),
+    ));
+    let client = client(&served.mock);
+    let outcome = client.cancel_sync(InstanceId(7)).unwrap();
+    // The mock writes the body with `Value`'s `Display`.
+    assert_eq!(outcome.raw(), body.to_string());
+    let answer = client.send(&Request::CancelSync(InstanceId(7))).unwrap();
+    assert_eq!(answer.raw_json().unwrap(), body);
 }
 
 #[test]

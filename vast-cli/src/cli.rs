@@ -45,8 +45,8 @@ pub struct Cli {
     )]
     pub url: Option<String>,
 
-    /// Print the server's JSON answer, or a JSON error object, on stdout
-    /// (the official CLI's --raw)
+    /// Print the server's JSON answer as received (unknown fields kept, on
+    /// one line), or a JSON error object, on stdout (the official CLI's --raw)
     #[arg(
         long,
         global = true,

@@ -5,7 +5,8 @@
 //! structured errors (arguments, rules, configuration problems), in the
 //! command line's own terms, never by rewriting the library's text.
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
+use std::borrow::Cow;
 use vast_api_ext::policy::Cause;
 use vast_api_ext::{
     Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule, Setting,
@@ -35,14 +36,17 @@ pub struct Rendered {
     pub code: u8,
 }
 
-/// What a successful answer said (the library's outcomes, whose fields
-/// are all that is printed).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a successful answer said: the fields the human line shows, and
+/// the server's JSON answer as received, which `--json` prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     /// The server's `msg`.
     pub message: Option<String>,
     /// Cloud copy's `result_url`.
     pub result_url: Option<String>,
+    /// The answer's body as the server sent it
+    /// ([`vast_api_ext::Answer::raw`]), unknown fields included.
+    pub raw: String,
 }
 
 impl From<vast_api_ext::Answer> for Answer {
@@ -50,23 +54,17 @@ impl From<vast_api_ext::Answer> for Answer {
         Self {
             message: answer.message().map(str::to_owned),
             result_url: answer.result_url().map(str::to_owned),
+            raw: answer.raw().into_owned(),
         }
     }
 }
 
-/// Renders a success: one human line, or the server's JSON answer.
+/// Renders a success: one human line, or the server's JSON answer as
+/// received, on one line ([`json_line`]).
 pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendered {
     let (message, result_url) = (answer.message.as_deref(), answer.result_url.as_deref());
     let stdout = if json_output {
-        let mut body = Map::new();
-        body.insert("success".into(), Value::Bool(true));
-        if let Some(m) = message {
-            body.insert("msg".into(), Value::String(m.to_owned()));
-        }
-        if let Some(u) = result_url {
-            body.insert("result_url".into(), Value::String(u.to_owned()));
-        }
-        Value::Object(body).to_string()
+        json_line(&answer.raw).into_owned()
     } else {
         let what = match request {
             Request::Copy { src, dst } => format!("copy started: {src} -> {dst}"),
@@ -261,6 +259,36 @@ pub fn message(error: &Error) -> String {
     one_line(&text)
 }
 
+/// A JSON text on one line, otherwise untouched: the text itself when it
+/// has no line break (the whitespace around it aside), else the text without
+/// the whitespace between its tokens. A JSON string cannot hold a raw line
+/// break, so that whitespace is all a line break can be part of: key order,
+/// number spelling, escapes and unknown fields stay as the server wrote them.
+pub fn json_line(text: &str) -> Cow<'_, str> {
+    const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+    let text = text.trim_matches(WHITESPACE);
+    if !text.contains(['\n', '\r']) {
+        return Cow::Borrowed(text);
+    }
+    let mut line = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            line.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !WHITESPACE.contains(&c) {
+            in_string = c == '"';
+            line.push(c);
+        }
+    }
+    Cow::Owned(line)
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -372,6 +400,7 @@ pub fn usage_failure(clap_text: &str) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use vast_api_ext::{Client, CloudCopy, InstanceId, Operation, Transfer};
 
     fn api(status: u16, code: Option<&str>) -> Error {
@@ -674,11 +703,52 @@ mod tests {
         );
     }
 
+    /// The CLI's answer of the library's outcome (no body of its own: its
+    /// `raw` is the JSON its fields describe).
     fn answer(message: Option<&str>, url: Option<&str>) -> Answer {
-        Answer {
-            message: message.map(str::to_owned),
-            result_url: url.map(str::to_owned),
-        }
+        let outcome = vast_api_ext::CloudCopyOutcome::new(
+            message.map(str::to_owned),
+            url.map(str::to_owned),
+            1,
+        );
+        Answer::from(vast_api_ext::Answer::CloudCopy(outcome))
+    }
+
+    #[test]
+    fn json_success_prints_the_body_as_received_on_one_line() {
+        let request = Request::CancelSync(InstanceId(7));
+        let body = r#"{"success":true,"msg":"ok","extra_field":42,"n":1.50}"#;
+        let outcome = vast_api_ext::Outcome::new(Some("ok".into()), 1).with_raw(body);
+        let answer = Answer::from(vast_api_ext::Answer::CancelSync(outcome));
+        let r = success(&request, &answer, true);
+        assert_eq!(
+            (r.stdout.as_str(), r.stderr.as_str(), r.code),
+            (body, "", 0)
+        );
+        // The human line still reads the fields.
+        assert_eq!(
+            success(&request, &answer, false).stdout,
+            "cancel sync requested for instance 7: ok"
+        );
+    }
+
+    #[test]
+    fn json_line_removes_only_the_whitespace_between_tokens_of_a_multi_line_text() {
+        // One line already: the text itself (borrowed), trimmed.
+        let one = r#"{"b": 1,  "a" : [1, 2]}"#;
+        assert!(matches!(json_line(one), Cow::Borrowed(t) if t == one));
+        assert_eq!(json_line(&format!("\n {one}\r\n")), one);
+        // Several lines: whitespace between tokens goes; strings (spaces,
+        // escaped quotes and backslashes), key order and number spelling stay.
+        let pretty = "{\n  \"z\": \"a  b\\\" c\\\\\",\n\t\"a\" : 1.50e+2,\r\n  \"n\": [ null, 123456789012345678901234567890 ]\n}\n";
+        let line = json_line(pretty);
+        assert_eq!(
+            line,
+            r#"{"z":"a  b\" c\\","a":1.50e+2,"n":[null,123456789012345678901234567890]}"#
+        );
+        let parsed: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let original: Value = serde_json::from_str(pretty).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed, original);
     }
 
     #[test]

@@ -310,6 +310,96 @@ async fn json_success_prints_the_servers_answer_for_each_command() {
     assert_eq!(m.applied().len(), 3);
 }
 
+/// Issue 13's acceptance line: with `--json` or `--raw`, a success prints
+/// the server's answer as received, fields `vast` does not know included,
+/// for every command.
+#[tokio::test]
+async fn json_and_raw_print_the_servers_answer_with_its_unknown_fields() {
+    let body = json!({"success": true, "msg": "ok", "extra_field": 42});
+    // The bytes the mock sends for it.
+    let sent = body.to_string();
+    let commands: [(Operation, &[&str]); 3] = [
+        (Operation::Copy, &["copy", "C.1:/a", "C.2:/b"]),
+        (
+            Operation::CloudCopy,
+            &[
+                "cloud",
+                "copy",
+                "--instance",
+                "5",
+                "--connection",
+                "1004",
+                "--src",
+                "/w",
+            ],
+        ),
+        (Operation::CancelSync, &["cancel", "sync", "7"]),
+    ];
+    for (op, command) in commands {
+        for switch in ["--json", "--raw"] {
+            let m = MockServer::builder()
+                .api_key(KEY)
+                .fault(op, When::Always, Fault::json(200, body.clone()))
+                .start()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut args = vec![switch];
+            args.extend_from_slice(command);
+            let o = vast_at(&m, &args).await;
+            let out = stdout(&o);
+            assert_eq!(code(&o), 0, "{args:?}: {out} {}", stderr(&o));
+            assert!(out.contains(r#""extra_field":42"#), "{args:?}: {out}");
+            assert_eq!(out, format!("{sent}\n"), "{args:?}: not the body as sent");
+            assert_eq!(json_stdout(&o), body, "{args:?}");
+            assert_eq!(stderr(&o), "", "{args:?}");
+            assert!(!out.contains(KEY), "{args:?}: the key leaked: {out}");
+            let requests = m.requests();
+            assert_eq!(requests.len(), 1, "{args:?}");
+            assert_eq!(requests[0].operation, Some(op), "{args:?}");
+        }
+    }
+}
+
+/// A success body over several lines (pretty-printed, chunked) is printed
+/// on one line, with only the whitespace between its tokens taken out: key
+/// order, number spelling, strings and unknown fields as the server wrote
+/// them.
+#[tokio::test]
+async fn json_prints_a_multi_line_answer_on_one_line_and_otherwise_as_received() {
+    use tests::hostile::{Answer, HostileServer};
+    let body = "{\n  \"success\": true,\n  \"msg\": \"started  now\",\n  \"result_url\": \"https://r/1\",\n  \"extra\": {\"n\": 1.50, \"big\": 123456789012345678901234567890}\n}\n";
+    let (first, second) = body.split_at(body.len() / 2);
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    for part in [first, second] {
+        raw.extend_from_slice(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes());
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let server = HostileServer::start(vec![Answer::Raw(raw)], 1 << 20)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let uri = server.uri();
+    let o = vast(&[
+        "--raw",
+        "--url",
+        &uri,
+        "--api-key",
+        KEY,
+        "cloud",
+        "copy",
+        "5",
+        "/w",
+        "--connection",
+        "1004",
+    ])
+    .await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\"success\":true,\"msg\":\"started  now\",\"result_url\":\"https://r/1\",\"extra\":{\"n\":1.50,\"big\":123456789012345678901234567890}}\n"
+    );
+    assert_eq!(stderr(&o), "");
+}
+
 // ---- exit statuses from real answers and faults ----
 
 /// How the mock is made to fail.
