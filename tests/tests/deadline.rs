@@ -92,3 +92,31 @@ async fn a_server_that_never_answers_ends_the_call_at_its_deadline_in_virtual_ti
         assert_eq!(clock.pending_timers(), 0, "{op}: a timer outlived its call");
     }
 }
+
+#[tokio::test]
+async fn no_time_left_sends_nothing_and_says_so() {
+    let mock = vast_mock::MockServer::start().await.unwrap();
+    for (timeout, deadline) in [
+        (Duration::ZERO, DEFAULT_DEADLINE),
+        (DEFAULT_ATTEMPT_TIMEOUT, Duration::ZERO),
+    ] {
+        let client = support::client(
+            &mock.uri(),
+            vast_api_ext::RetryConfig::standard(),
+            timeout,
+            deadline,
+        );
+        for op in OPS {
+            let error = call(&client, op, KNOWN, 1).await.unwrap_err();
+            let what = format!("{op}, timeout {timeout:?}, deadline {deadline:?}");
+            assert!(
+                matches!(error.kind(), ErrorKind::Timeout),
+                "{what}: {error:?}"
+            );
+            // Not even one attempt: nothing can have been applied.
+            assert_eq!(error.attempts(), 0, "{what}");
+            assert!(!error.may_have_been_applied(), "{what}");
+        }
+    }
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+}

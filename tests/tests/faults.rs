@@ -254,6 +254,9 @@ struct Prepared {
     mock: MockServer,
     client: Client,
     instance: u64,
+    /// The refused-connection row's port, held (bound, not listening) for
+    /// the cell's life so that no other cell's server can take it.
+    _no_server: Option<tokio::net::TcpSocket>,
 }
 
 /// A fresh mock and client for one cell. Waits run on a `VirtualClock` (the
@@ -271,13 +274,16 @@ async fn prepare(inject: Inject, op: Operation) -> Prepared {
         builder = builder.fault(op, When::Nth(1), fault);
     }
     let mock = builder.start().await.unwrap();
-    let uri = if inject == Inject::Refused {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        format!("http://127.0.0.1:{port}")
+    // A refused connection: a port bound without listening (connecting to
+    // it is refused), kept bound so that a server started meanwhile by
+    // another cell cannot be given it (a closed port can be).
+    let (uri, no_server) = if inject == Inject::Refused {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        (format!("http://127.0.0.1:{port}"), Some(socket))
     } else {
-        mock.uri()
+        (mock.uri(), None)
     };
     let retry =
         RetryConfig::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
@@ -300,6 +306,7 @@ async fn prepare(inject: Inject, op: Operation) -> Prepared {
         mock,
         client,
         instance,
+        _no_server: no_server,
     }
 }
 

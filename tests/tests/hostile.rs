@@ -244,16 +244,15 @@ fn retrying(uri: &str, clock: &Arc<VirtualClock>, opt_in: bool) -> Client {
 }
 
 #[tokio::test]
-async fn a_503_or_429_over_the_cap_is_retried_as_a_503_or_429() {
+async fn a_503_or_429_over_the_cap_is_retried_as_a_503_or_429_and_a_429_paces() {
     for (status, retry_after) in [(503, "0"), (429, "7")] {
         for op in OPS {
             let first = Answer::EndlessChunked {
                 status,
                 retry_after: Some(retry_after.into()),
             };
-            let mut server = HostileServer::start(vec![first, Answer::ok()], BOUND)
-                .await
-                .unwrap();
+            let answers = vec![first, Answer::ok(), Answer::ok()];
+            let mut server = HostileServer::start(answers, BOUND).await.unwrap();
             let clock = Arc::new(VirtualClock::new());
             let client = retrying(&server.uri(), &clock, false);
             let attempts = call(&client, op, KNOWN, 1).await;
@@ -268,6 +267,18 @@ async fn a_503_or_429_over_the_cap_is_retried_as_a_503_or_429() {
                     clock.sleeps()
                 );
             }
+            // A 429 paces the endpoint, whatever the size of its body: the
+            // next call waits for its turn. A 503 does not.
+            let waits_before = clock.sleeps().len();
+            assert_eq!(call(&client, op, KNOWN, 1).await.unwrap(), 1);
+            assert_eq!(server.next_served().await.end, End::Done);
+            let paced = clock.sleeps().len() > waits_before;
+            assert_eq!(
+                paced,
+                status == 429,
+                "{status} {op:?}: {:?}",
+                clock.sleeps()
+            );
         }
     }
 }

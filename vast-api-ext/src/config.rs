@@ -256,14 +256,17 @@ impl ClientBuilder {
     }
 
     /// Timeout of one attempt (connect, send, answer). Connecting may take
-    /// half of it, at most 10 s.
+    /// half of it, at most 10 s. With a zero timeout nothing is sent: every
+    /// call fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout)
+    /// after 0 attempts.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Overall deadline of one call, attempts and waits included. A wait that
-    /// would end after it is not started.
+    /// would end after it is not started, and no attempt starts without time
+    /// left (a zero deadline sends nothing, like a zero timeout).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self

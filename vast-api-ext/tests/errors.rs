@@ -277,10 +277,11 @@ async fn a_slow_answer_is_a_timeout() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_transport_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port bound without listening: connecting is refused, and no server
+    // another test starts meanwhile can be given it (a closed port can be).
+    let no_server = tokio::net::TcpSocket::new_v4().unwrap();
+    no_server.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = no_server.local_addr().unwrap().port();
     let client = Client::builder()
         .api_key(common::KEY)
         .base_url(format!("http://127.0.0.1:{port}"))

@@ -7,8 +7,9 @@
 //! | `rustls-ring` | rustls | ring | the same |
 //! | `native-tls` | the platform's (OpenSSL on Linux) | the platform's | the platform's |
 //!
-//! On Linux both rustls stacks read the system's certificates through
-//! rustls-native-certs, which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`;
+//! On Linux, rustls-platform-verifier (both rustls stacks) reads the
+//! system's certificates through rustls-native-certs, which honours
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR`;
 //! OpenSSL honours them itself. A private root certificate is added on the
 //! `reqwest::ClientBuilder` (`add_root_certificate`; start from
 //! [`http_client_builder`](crate::http_client_builder)), on top of the

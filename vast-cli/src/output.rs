@@ -9,20 +9,20 @@ use serde_json::json;
 use std::borrow::Cow;
 use vast_api_ext::policy::Cause;
 use vast_api_ext::{
-    Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule, Setting,
-    UrlProblem,
+    Answer, Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule,
+    Setting, UrlProblem,
 };
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
-/// The API refused the request (4xx other than auth, or `success:false`).
+/// The request was refused: 4xx other than auth, `success:false`, 1xx or 3xx.
 pub const EXIT_REFUSED: u8 = 1;
 /// Bad usage or invalid input, found before any network I/O.
 pub const EXIT_USAGE: u8 = 2;
 /// No API key, or the key was refused (401, 403).
 pub const EXIT_AUTH: u8 = 3;
-/// Network failure, timeout, 5xx or 429 after the retries allowed, an answer
-/// that could not be read or was too long to read.
+/// Network failure, timeout, 5xx or 429 after the retries allowed, a 2xx or
+/// 5xx answer that could not be read or was too long to read.
 pub const EXIT_UNAVAILABLE: u8 = 4;
 
 /// What to print and how to exit.
@@ -36,35 +36,13 @@ pub struct Rendered {
     pub code: u8,
 }
 
-/// What a successful answer said: the fields the human line shows, and
-/// the server's JSON answer as received, which `--json` prints.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Answer {
-    /// The server's `msg`.
-    pub message: Option<String>,
-    /// Cloud copy's `result_url`.
-    pub result_url: Option<String>,
-    /// The answer's body as the server sent it
-    /// ([`vast_api_ext::Answer::raw`]), unknown fields included.
-    pub raw: String,
-}
-
-impl From<vast_api_ext::Answer> for Answer {
-    fn from(answer: vast_api_ext::Answer) -> Self {
-        Self {
-            message: answer.message().map(str::to_owned),
-            result_url: answer.result_url().map(str::to_owned),
-            raw: answer.raw().into_owned(),
-        }
-    }
-}
-
-/// Renders a success: one human line, or the server's JSON answer as
-/// received, on one line ([`json_line`]).
+/// Renders a success: one human line (the answer's `msg` and cloud copy's
+/// `result_url`), or the server's JSON answer as received
+/// ([`Answer::raw`], unknown fields included), on one line ([`json_line`]).
 pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendered {
-    let (message, result_url) = (answer.message.as_deref(), answer.result_url.as_deref());
+    let (message, result_url) = (answer.message(), answer.result_url());
     let stdout = if json_output {
-        json_line(&answer.raw).into_owned()
+        json_line(&answer.raw()).into_owned()
     } else {
         let what = match request {
             Request::Copy { src, dst } => format!("copy started: {src} -> {dst}"),
@@ -703,7 +681,7 @@ mod tests {
         );
     }
 
-    /// The CLI's answer of the library's outcome (no body of its own: its
+    /// The library's answer of an outcome without a body of its own (its
     /// `raw` is the JSON its fields describe).
     fn answer(message: Option<&str>, url: Option<&str>) -> Answer {
         let outcome = vast_api_ext::CloudCopyOutcome::new(
@@ -711,7 +689,7 @@ mod tests {
             url.map(str::to_owned),
             1,
         );
-        Answer::from(vast_api_ext::Answer::CloudCopy(outcome))
+        Answer::CloudCopy(outcome)
     }
 
     #[test]
@@ -719,7 +697,7 @@ mod tests {
         let request = Request::CancelSync(InstanceId(7));
         let body = r#"{"success":true,"msg":"ok","extra_field":42,"n":1.50}"#;
         let outcome = vast_api_ext::Outcome::new(Some("ok".into()), 1).with_raw(body);
-        let answer = Answer::from(vast_api_ext::Answer::CancelSync(outcome));
+        let answer = Answer::CancelSync(outcome);
         let r = success(&request, &answer, true);
         assert_eq!(
             (r.stdout.as_str(), r.stderr.as_str(), r.code),

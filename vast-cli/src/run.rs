@@ -1,11 +1,11 @@
 //! Building the client from the global options, showing the request
 //! (`--explain`) and making the one call.
 
+use vast_api_ext::Answer;
 use vast_api_ext::Request;
 use vast_api_ext::blocking::Client;
 use vast_api_ext::{Error, RetryConfig};
 use vast_cli::cli::Cli;
-use vast_cli::output::Answer;
 
 /// The client the global options describe. No network I/O: this reads the
 /// key (option, environment, key files), checks the URL and starts the
@@ -30,8 +30,8 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
 }
 
 /// What `--explain` prints on stderr before the request is sent: the method
-/// and URL, and the JSON body exactly as the library sends it
-/// ([`Request::body`]). The key is not part of either (it travels only in
+/// and URL, and the JSON body the library sends ([`Request::body`]: the
+/// same fields and values, the keys perhaps in another order). The key is not part of either (it travels only in
 /// the `Authorization` header, which is not shown), and the base URL never
 /// holds credentials (the library refuses such a URL).
 pub fn explain(client: &Client, request: &Request) -> Result<String, Error> {
@@ -52,7 +52,7 @@ pub fn execute(client: &Client, request: &Request) -> Result<Answer, Error> {
         base_url = client.base_url(),
         "sending"
     );
-    client.send(request).map(Answer::from)
+    client.send(request)
 }
 
 #[cfg(test)]

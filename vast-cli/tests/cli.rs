@@ -922,7 +922,7 @@ async fn help_documents_the_exit_statuses_and_version_prints_the_version() {
     let help = stdout(&o);
     for line in [
         "0  success",
-        "1  the API refused",
+        "1  the request was refused",
         "2  bad usage",
         "3  authentication",
         "4  network failure",
@@ -945,13 +945,16 @@ enum Expect {
     /// Refused before any request, exit 2: outside these endpoints, on
     /// purpose (the README's migration table says why).
     Refused,
+    /// An official switch `vast` does not take: clap's usage error, exit 2,
+    /// before any request.
+    Unknown(&'static str),
 }
 
 /// The official invocations of `copy`, `cloud copy` and `cancel sync`: the
 /// seeds' usage lines (placeholders filled in), the official CLI's help
 /// examples, and issue 13's; `vastai` replaced by `vast`, nothing else.
 fn official() -> Vec<(&'static str, Expect)> {
-    use Expect::{Refused, Sent};
+    use Expect::{Refused, Sent, Unknown};
     let copy = |src: &str, dst: &str, src_path: &str, dst_path: &str| {
         Sent(
             Operation::Copy,
@@ -1048,6 +1051,19 @@ fn official() -> Vec<(&'static str, Expect)> {
             "vast --raw copy 6003036:/workspace/ 6003038:/workspace/",
             copy("6003036", "6003038", "/workspace/", "/workspace/"),
         ),
+        // What the migration table says `vast` refuses: scheduling (other
+        // endpoints) and official switches these endpoints do not need.
+        (
+            "vast cloud copy --src /folder --instance 6003036 --connection 1001 --schedule DAILY",
+            Unknown("--schedule"),
+        ),
+        ("vast --curl cancel sync 7", Unknown("--curl")),
+        ("vast --full cancel sync 7", Unknown("--full")),
+        ("vast --no-color cancel sync 7", Unknown("--no-color")),
+        (
+            "vast copy -i KEY 6003036:/workspace/ 6003038:/workspace/",
+            Unknown("-i"),
+        ),
     ]
 }
 
@@ -1127,6 +1143,13 @@ async fn every_official_invocation_runs_unchanged_or_is_refused_before_any_reque
             Expect::Refused => {
                 assert_eq!(code(&o), 2, "{line}: {} {}", stdout(&o), stderr(&o));
                 assert!(stderr(&o).starts_with("vast: "), "{line}: {}", stderr(&o));
+                assert_eq!(stdout(&o), "", "{line}");
+                no_request(&m);
+            }
+            Expect::Unknown(switch) => {
+                assert_eq!(code(&o), 2, "{line}: {} {}", stdout(&o), stderr(&o));
+                let named = format!("unexpected argument '{switch}'");
+                assert!(stderr(&o).contains(&named), "{line}: {}", stderr(&o));
                 assert_eq!(stdout(&o), "", "{line}");
                 no_request(&m);
             }

@@ -98,8 +98,13 @@ impl Runtime {
                     }));
                 }
             };
-            n += 1;
             let limit = deadline.remaining(clock).min(self.timeout);
+            if limit.is_zero() {
+                // No time left to send in: nothing is sent (an attempt with a
+                // zero limit would be dropped unsent yet read as a timeout).
+                return Err(last.unwrap_or_else(|| Error::for_call(op, n, ErrorKind::Timeout)));
+            }
+            n += 1;
             let attempt_span =
                 tracing::debug_span!("attempt", attempt = n, status = tracing::field::Empty);
             let work = std::pin::pin!(attempt());
@@ -122,7 +127,8 @@ impl Runtime {
             if let Some(status) = error.status() {
                 attempt_span.record("status", status);
             }
-            if failure == Some(Failure::Status(429)) {
+            // A 429 slows the endpoint down, whatever the size of its body.
+            if matches!(failure, Some(Failure::Status(429) | Failure::TooLarge(429))) {
                 self.pacing.throttled(clock, op, failed.retry_after);
             }
             let retried = failure

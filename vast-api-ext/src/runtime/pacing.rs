@@ -55,7 +55,8 @@ impl Pacer {
 pub(crate) enum NoSlot {
     /// The endpoint's next slot starts after the deadline, this far from now.
     AfterDeadline(Duration),
-    /// The deadline passed while waiting for a request in flight to end.
+    /// The deadline came before the turn did (while waiting for a request
+    /// in flight to end, or before spacing was ever engaged).
     DeadlinePassed,
 }
 
@@ -139,9 +140,10 @@ impl Pacing {
             Some(Err(_)) | None => return Err(NoSlot::DeadlinePassed),
         };
         if !pacer.engaged.load(Ordering::Acquire) {
-            // No spacing: the turn is now, if the deadline has not passed.
-            if clock.now() > deadline.at() {
-                return Err(NoSlot::AfterDeadline(Duration::ZERO));
+            // No spacing: the turn is now, if time is left before the
+            // deadline (the wait for the in-flight slot may have used it up).
+            if clock.now() >= deadline.at() {
+                return Err(NoSlot::DeadlinePassed);
             }
             return Ok(Some(PaceSlot {
                 pacer,
@@ -305,6 +307,20 @@ mod tests {
         assert_eq!(clock.advance_to_next_timer().await, Duration::from_secs(5));
         assert_eq!(queued.await.unwrap(), Err(NoSlot::DeadlinePassed));
         drop(held);
+    }
+
+    #[tokio::test]
+    async fn no_slot_is_given_at_the_deadline_itself() {
+        let clock = Arc::new(VirtualClock::new());
+        let p = Pacing::new(&RetryConfig::standard());
+        let now = Deadline::after(&*clock, Duration::ZERO);
+        // Not engaged: the deadline has come, not a rate limit. (A turn
+        // that comes exactly at the deadline, when engaged, is given: the
+        // attempt loop sends nothing without time left.)
+        assert_eq!(
+            p.slot(&*clock, Operation::Copy, now).await.err(),
+            Some(NoSlot::DeadlinePassed)
+        );
     }
 
     #[test]
