@@ -295,7 +295,7 @@ async fn main() {
          flight per endpoint (its pacing: Vast limits each endpoint by a minimum interval), so \
          the calls queue on one connection; the second row raises that limit to 64. reqwest \
          has no cap on connections per host: a request that starts before a finished one has \
-         handed its connection back to the pool opens a new one, hence a few more than 64. \
+         handed its connection back to the pool opens a new one, hence more than 64. \
          Peak RSS is the whole process's (server included) during that phase alone.\n"
     );
     println!(

@@ -116,6 +116,10 @@ async fn no_time_left_sends_nothing_and_says_so() {
             // Not even one attempt: nothing can have been applied.
             assert_eq!(error.attempts(), 0, "{what}");
             assert!(!error.may_have_been_applied(), "{what}");
+            assert_eq!(
+                error.to_string(),
+                format!("{op} timed out before it was sent (no time was left for an attempt)")
+            );
         }
     }
     assert!(mock.requests().is_empty(), "{:?}", mock.requests());

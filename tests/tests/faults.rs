@@ -26,7 +26,7 @@ use vast_mock::{Fault, MockServer, Operation, When};
 /// What the mock does to the first request of the cell's operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Inject {
-    /// No server: a port that was bound, then released.
+    /// No server: a port bound without listening (connecting is refused).
     Refused,
     DropBeforeAnswer,
     DropAfterApply,

@@ -1,8 +1,10 @@
 //! Both clients over real TLS, whatever TLS feature they were built with:
 //! a local HTTPS front (`tests::tls`, rustls with ring on the server side)
 //! with a certificate from a CA the test makes, in front of the in-process
-//! `vast-mock`. CI runs this file once per feature set
-//! (`cargo test -p tests --no-default-features --features rustls|rustls-ring|native-tls --test tls`).
+//! `vast-mock`. CI runs this file once per feature set: `rustls` in
+//! `cargo test --workspace`, `rustls-ring` with
+//! `--no-default-features --features rustls-ring`, `native-tls` in
+//! `cargo test --workspace --all-features` (where it wins).
 //!
 //! - trusted through the builder (`ClientBuilder::add_root_certificate`; the
 //!   raw client's `http_client_builder` + `configure`), the three

@@ -212,8 +212,9 @@ pub enum ErrorKind {
         message: Option<String>,
     },
     /// An attempt took longer than the per-attempt timeout, or the call's
-    /// deadline passed (with no attempt made, while waiting for its turn at
-    /// the endpoint, before anything was sent).
+    /// deadline passed. With no attempt made nothing was sent: there was no
+    /// time left (a zero timeout or deadline), or the deadline came while
+    /// waiting for the endpoint's request in flight.
     Timeout,
     /// The request could not be sent (connection refused, DNS, TLS:
     /// `sent: false`) or the answer not received (connection reset, broken
@@ -477,7 +478,7 @@ impl std::fmt::Display for Error {
             }
             ErrorKind::Timeout if attempts == 0 => write!(
                 f,
-                "{op} timed out before it was sent, waiting for its turn at the endpoint"
+                "{op} timed out before it was sent (no time was left for an attempt)"
             ),
             ErrorKind::Timeout => write!(f, "{op} timed out{after}"),
             ErrorKind::Transport { source, sent } => {

@@ -7,12 +7,13 @@ use std::time::Duration;
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success: the server accepted the request
-  1  the request was refused: a 4xx answer other than 401/403 (readable or
-     not), success:false, or a 1xx/3xx answer (redirects are not followed)
+  1  the request was refused: a 4xx answer other than 401/403/408/429, or a
+     1xx/3xx answer (redirects are not followed), readable or not; or
+     success:false
   2  bad usage or invalid input, found before any network I/O
   3  authentication: no API key found, or the key was refused (401, 403)
-  4  network failure, timeout, 5xx or 429 after the retries allowed, or a
-     2xx/5xx answer that could not be read or was too long (over 1 MiB)
+  4  network failure, timeout, 5xx, 408 or 429 after the retries allowed,
+     any answer over 1 MiB, or a 2xx answer that could not be read
 
 API key: --api-key, else env VAST_API_KEY, else $XDG_CONFIG_HOME/vastai/vast_api_key
 (default ~/.config/vastai/vast_api_key), else ~/.vast_api_key.

@@ -15,14 +15,15 @@ use vast_api_ext::{
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
-/// The request was refused: 4xx other than auth, `success:false`, 1xx or 3xx.
+/// The request was refused: 4xx other than 401/403/408/429, 1xx or 3xx
+/// (readable or not), or `success:false`.
 pub const EXIT_REFUSED: u8 = 1;
 /// Bad usage or invalid input, found before any network I/O.
 pub const EXIT_USAGE: u8 = 2;
 /// No API key, or the key was refused (401, 403).
 pub const EXIT_AUTH: u8 = 3;
-/// Network failure, timeout, 5xx or 429 after the retries allowed, a 2xx or
-/// 5xx answer that could not be read or was too long to read.
+/// Network failure, timeout, 5xx, 408 or 429 after the retries allowed, any
+/// answer over the body limit, or a 2xx answer that could not be read.
 pub const EXIT_UNAVAILABLE: u8 = 4;
 
 /// What to print and how to exit.

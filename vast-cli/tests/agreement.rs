@@ -192,10 +192,11 @@ async fn the_client_its_error_and_the_exit_status_agree_with_classify() {
             Scenario::OverCap(status),
         ]);
     }
-    let refused_uri = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    // A port bound without listening, held to the end: connecting is
+    // refused, and no server started meanwhile can be given it.
+    let no_server = tokio::net::TcpSocket::new_v4().unwrap();
+    no_server.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let refused_uri = format!("http://{}", no_server.local_addr().unwrap());
     let mut wrong = Vec::new();
     let mut checked = 0;
     for op in Operation::ALL {

@@ -653,9 +653,14 @@ async fn cancel_sync_of_an_unknown_instance_exits_1_with_the_servers_code() {
 
 #[tokio::test]
 async fn connection_refused_exits_4() {
-    // A port that was just free: bind, read it, release it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
+    // A port bound without listening: connecting is refused, and no mock
+    // another test starts meanwhile can be given it (a released port can).
+    let no_server = tokio::net::TcpSocket::new_v4().unwrap_or_else(|e| panic!("{e}"));
+    no_server
+        .bind(([127, 0, 0, 1], 0).into())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = no_server
+        .local_addr()
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
     let url = format!("http://127.0.0.1:{port}");

@@ -2,9 +2,10 @@
 //! HTTPS front (`tests::tls`) with a certificate from a CA the test makes,
 //! in front of the in-process `vast-mock`, and `SSL_CERT_FILE` naming that
 //! CA, as a user behind a company proxy would. CI runs this file once per
-//! TLS feature set (`cargo test -p vast-cli --no-default-features --features
-//! rustls|rustls-ring|native-tls --test tls`); the binary under test is the
-//! one built with those features.
+//! TLS feature set (`rustls` in `cargo test --workspace`, `rustls-ring` with
+//! `--no-default-features --features rustls-ring`, `native-tls` in
+//! `--all-features`); the binary under test is the one built with those
+//! features.
 #![cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 #![allow(clippy::unwrap_used)]
 

@@ -80,6 +80,12 @@ impl Runtime {
         let mut taken = 0u32;
         let mut n = 0u32;
         let mut last: Option<Error> = None;
+        // No time for any attempt (a zero timeout or deadline): nothing is
+        // sent and no turn at the endpoint is taken. (Known without reading
+        // the clock; time running out later is caught below.)
+        if self.timeout.is_zero() || self.deadline.is_zero() {
+            return Err(Error::for_call(op, 0, ErrorKind::Timeout));
+        }
         loop {
             // This endpoint's pacing slot, within the deadline.
             let slot = match self.pacing.slot(clock, op, deadline).await {
@@ -100,8 +106,9 @@ impl Runtime {
             };
             let limit = deadline.remaining(clock).min(self.timeout);
             if limit.is_zero() {
-                // No time left to send in: nothing is sent (an attempt with a
-                // zero limit would be dropped unsent yet read as a timeout).
+                // The turn came at the deadline: nothing is sent (an attempt
+                // with a zero limit would be dropped unsent yet read as a
+                // timeout that may have been applied).
                 return Err(last.unwrap_or_else(|| Error::for_call(op, n, ErrorKind::Timeout)));
             }
             n += 1;

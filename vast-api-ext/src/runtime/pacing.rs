@@ -154,6 +154,10 @@ impl Pacing {
         let (start, now) = {
             let mut s = pacer.lock();
             let now = clock.now();
+            if now >= deadline.at() {
+                // The wait for the request in flight used the time up.
+                return Err(NoSlot::DeadlinePassed);
+            }
             let start = s.next_start.map_or(now, |n| n.max(now));
             if start > deadline.at() {
                 return Err(NoSlot::AfterDeadline(start.saturating_duration_since(now)));
@@ -317,6 +321,12 @@ mod tests {
         // Not engaged: the deadline has come, not a rate limit. (A turn
         // that comes exactly at the deadline, when engaged, is given: the
         // attempt loop sends nothing without time left.)
+        assert_eq!(
+            p.slot(&*clock, Operation::Copy, now).await.err(),
+            Some(NoSlot::DeadlinePassed)
+        );
+        // Engaged: the same (not a rate limit with no wait).
+        p.throttled(&*clock, Operation::Copy, None);
         assert_eq!(
             p.slot(&*clock, Operation::Copy, now).await.err(),
             Some(NoSlot::DeadlinePassed)

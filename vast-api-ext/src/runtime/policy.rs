@@ -13,7 +13,7 @@
 //!
 //! | failure | may it have been applied? | copy (PUT) | cloud copy (POST) | cancel sync (DELETE) | cause |
 //! |---|---|---|---|---|---|
-//! | not sent: the endpoint's pacing slot or the call's deadline came before the first attempt | no | retry | retry | retry | unavailable |
+//! | not sent: the endpoint's pacing slot or the call's deadline came before the first attempt (or no time was left for one) | no | retry | retry | retry | unavailable |
 //! | connection refused, DNS, TLS handshake (connect errors) | no | retry | retry | retry | unavailable |
 //! | `429`, `503`, `408` | no | retry | retry | retry | unavailable |
 //! | timeout or reset after the request was sent | maybe | retry | **no** (unless [`RetryConfig::with_retry_non_idempotent`](crate::RetryConfig::with_retry_non_idempotent)) | retry | unavailable |
@@ -37,7 +37,7 @@ use std::time::{Duration, SystemTime};
 #[non_exhaustive]
 pub enum Failure {
     /// Nothing was sent: the endpoint's pacing slot, or the call's deadline
-    /// while waiting for it, came first.
+    /// (while waiting for the slot, or with no time left at all), came first.
     NotSent,
     /// The connection could not be made (refused, DNS, TLS handshake).
     Connect,
