@@ -75,17 +75,17 @@ impl Runtime {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Failed>>,
     {
-        let clock = self.clock();
-        let deadline = Deadline::after(clock, self.deadline);
-        let mut taken = 0u32;
-        let mut n = 0u32;
-        let mut last: Option<Error> = None;
         // No time for any attempt (a zero timeout or deadline): nothing is
         // sent and no turn at the endpoint is taken. (Known without reading
         // the clock; time running out later is caught below.)
         if self.timeout.is_zero() || self.deadline.is_zero() {
             return Err(Error::for_call(op, 0, ErrorKind::Timeout));
         }
+        let clock = self.clock();
+        let deadline = Deadline::after(clock, self.deadline);
+        let mut taken = 0u32;
+        let mut n = 0u32;
+        let mut last: Option<Error> = None;
         loop {
             // This endpoint's pacing slot, within the deadline.
             let slot = match self.pacing.slot(clock, op, deadline).await {

@@ -139,25 +139,21 @@ impl Pacing {
             // The semaphore is never closed; the deadline passed.
             Some(Err(_)) | None => return Err(NoSlot::DeadlinePassed),
         };
+        // The wait for the request in flight may have used the time up.
+        let now = clock.now();
+        if now >= deadline.at() {
+            return Err(NoSlot::DeadlinePassed);
+        }
         if !pacer.engaged.load(Ordering::Acquire) {
-            // No spacing: the turn is now, if time is left before the
-            // deadline (the wait for the in-flight slot may have used it up).
-            if clock.now() >= deadline.at() {
-                return Err(NoSlot::DeadlinePassed);
-            }
+            // No spacing: the turn is now.
             return Ok(Some(PaceSlot {
                 pacer,
                 clock,
                 _permit: permit,
             }));
         }
-        let (start, now) = {
+        let start = {
             let mut s = pacer.lock();
-            let now = clock.now();
-            if now >= deadline.at() {
-                // The wait for the request in flight used the time up.
-                return Err(NoSlot::DeadlinePassed);
-            }
             let start = s.next_start.map_or(now, |n| n.max(now));
             if start > deadline.at() {
                 return Err(NoSlot::AfterDeadline(start.saturating_duration_since(now)));
@@ -165,7 +161,7 @@ impl Pacing {
             if !s.interval.is_zero() {
                 s.next_start = Some(later(start, s.interval));
             }
-            (start, now)
+            start
         };
         if start > now {
             clock.sleep(start - now).await;
