@@ -86,13 +86,17 @@ impl Caller {
                 assert_eq!(answer.success, Some(true));
             }
             Self::Generated(client) => {
-                let body = vast_api::types::CopyRequest {
-                    src_id: Some("11824".into()),
-                    dst_id: Some("6003036".into()),
-                    src_path: "/workspace/data/".into(),
-                    dst_path: "/workspace/".into(),
-                };
-                let answer = client.copy(&body).await.expect("the bench server answers");
+                let body = vast_api::types::CopyRequest::builder()
+                    .src_id("11824".to_owned())
+                    .dst_id("6003036".to_owned())
+                    .src_path("/workspace/data/".to_owned())
+                    .dst_path("/workspace/".to_owned());
+                let answer = client
+                    .copy()
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("the bench server answers");
                 assert_eq!(answer.success, Some(true));
             }
             Self::Ext {

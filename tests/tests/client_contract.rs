@@ -28,13 +28,20 @@ async fn call(
     match op {
         Operation::Copy => {
             let request: types::CopyRequest = typed(body)?;
-            let answer = client.copy(&request).await.map_err(|e| e.to_string())?;
+            let answer = client
+                .copy()
+                .body(request.clone())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             Ok((json(&request), json(&answer.into_inner())))
         }
         Operation::CloudCopy => {
             let request: types::CloudCopyRequest = typed(body)?;
             let answer = client
-                .cloud_copy(&request)
+                .cloud_copy()
+                .body(request.clone())
+                .send()
                 .await
                 .map_err(|e| e.to_string())?;
             Ok((json(&request), json(&answer.into_inner())))
@@ -42,7 +49,9 @@ async fn call(
         Operation::CancelSync => {
             let request: types::CancelSyncRequest = typed(body)?;
             let answer = client
-                .cancel_sync(&request)
+                .cancel_sync()
+                .body(request.clone())
+                .send()
                 .await
                 .map_err(|e| e.to_string())?;
             Ok((json(&request), json(&answer.into_inner())))
@@ -125,7 +134,9 @@ async fn cancel_sync_sends_integer_dst_id() {
     let mock = MockServer::start().await.unwrap();
     let client = vast_api::Client::with_api_key(&mock.uri(), API_KEY).unwrap();
     client
-        .cancel_sync(&types::CancelSyncRequest { dst_id: 6003036 })
+        .cancel_sync()
+        .body(types::CancelSyncRequest::builder().dst_id(6003036))
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -143,7 +154,9 @@ async fn unknown_instance_decodes_as_the_spec_404() {
         .unwrap();
     let client = vast_api::Client::with_api_key(&mock.uri(), API_KEY).unwrap();
     let error = client
-        .cancel_sync(&types::CancelSyncRequest { dst_id: 2 })
+        .cancel_sync()
+        .body(types::CancelSyncRequest::builder().dst_id(2))
+        .send()
         .await
         .unwrap_err();
     let vast_api::Error::ErrorResponse(answer) = error else {

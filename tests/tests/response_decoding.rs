@@ -108,21 +108,26 @@ async fn through_client(
         }
     }
     mock.fault_next(op, Fault::json(status, body.clone()));
-    let copy = types::CopyRequest {
-        src_id: None,
-        dst_id: None,
-        src_path: "/a".into(),
-        dst_path: "/b".into(),
+    let copy = || {
+        client.copy().body(
+            types::CopyRequest::builder()
+                .src_path("/a".to_owned())
+                .dst_path("/b".to_owned()),
+        )
     };
-    let cloud = types::CloudCopyRequest::default();
-    let cancel = types::CancelSyncRequest { dst_id: 1 };
+    let cloud = || client.cloud_copy().body(types::CloudCopyRequest::builder());
+    let cancel = || {
+        client
+            .cancel_sync()
+            .body(types::CancelSyncRequest::builder().dst_id(1))
+    };
     match (op, status) {
-        (Operation::Copy, 200) => ok(client.copy(&copy).await),
-        (Operation::Copy, _) => err(client.copy(&copy).await),
-        (Operation::CloudCopy, 200) => ok(client.cloud_copy(&cloud).await),
-        (Operation::CloudCopy, _) => err(client.cloud_copy(&cloud).await),
-        (Operation::CancelSync, 200) => ok(client.cancel_sync(&cancel).await),
-        (Operation::CancelSync, _) => err(client.cancel_sync(&cancel).await),
+        (Operation::Copy, 200) => ok(copy().send().await),
+        (Operation::Copy, _) => err(copy().send().await),
+        (Operation::CloudCopy, 200) => ok(cloud().send().await),
+        (Operation::CloudCopy, _) => err(cloud().send().await),
+        (Operation::CancelSync, 200) => ok(cancel().send().await),
+        (Operation::CancelSync, _) => err(cancel().send().await),
         (other, _) => panic!("this test does not call {other} yet; add it"),
     }
 }

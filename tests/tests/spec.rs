@@ -388,13 +388,12 @@ mod served {
             .mount(&server)
             .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
-        let body = types::CopyRequest {
-            src_id: Some("1".into()),
-            dst_id: Some("2".into()),
-            src_path: "/a".into(),
-            dst_path: "/b".into(),
-        };
-        let err = client.copy(&body).await.unwrap_err();
+        let body = types::CopyRequest::builder()
+            .src_id("1".to_owned())
+            .dst_id("2".to_owned())
+            .src_path("/a".to_owned())
+            .dst_path("/b".to_owned());
+        let err = client.copy().body(body).send().await.unwrap_err();
         let vast_api::Error::ErrorResponse(answer) = err else {
             panic!("expected an ErrorResponse, got {err:?}");
         };
@@ -416,7 +415,9 @@ mod served {
             .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
         let err = client
-            .cancel_sync(&types::CancelSyncRequest { dst_id: 6003036 })
+            .cancel_sync()
+            .body(types::CancelSyncRequest::builder().dst_id(6003036))
+            .send()
             .await
             .unwrap_err();
         let vast_api::Error::ErrorResponse(answer) = err else {
@@ -440,8 +441,13 @@ mod served {
             .mount(&server)
             .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
-        let body = types::CancelSyncRequest { dst_id: 1 };
-        let (result, seen) = vast_api::observe(client.cancel_sync(&body)).await;
+        let cancel = || {
+            client
+                .cancel_sync()
+                .body(types::CancelSyncRequest::builder().dst_id(1))
+                .send()
+        };
+        let (result, seen) = vast_api::observe(cancel()).await;
         assert!(matches!(
             result,
             Err(vast_api::Error::InvalidResponsePayload(..))
@@ -450,6 +456,6 @@ mod served {
         assert_eq!(&seen.body()[..], b"{\"success\": tr");
         assert!(seen.is_complete());
         // Outside `observe` the hook has nowhere to write, and does nothing.
-        assert!(client.cancel_sync(&body).await.is_err());
+        assert!(cancel().await.is_err());
     }
 }

@@ -117,12 +117,7 @@ impl Outcome {
     /// # Ok(()) }
     /// ```
     pub fn raw(&self) -> Cow<'_, str> {
-        raw_or(&self.raw, || {
-            serde_json::to_string(&types::CopyResponse {
-                msg: self.message.clone(),
-                success: Some(true),
-            })
-        })
+        raw_or(&self.raw, || described(&[("msg", self.message.as_deref())]))
     }
 
     /// [`raw`](Self::raw) parsed into a [`serde_json::Value`], on each call
@@ -182,11 +177,10 @@ impl CloudCopyOutcome {
     /// (`{"msg":…,"result_url":…,"success":true}`).
     pub fn raw(&self) -> Cow<'_, str> {
         raw_or(&self.raw, || {
-            serde_json::to_string(&types::CloudCopyResponse {
-                msg: self.message.clone(),
-                result_url: self.result_url.clone(),
-                success: Some(true),
-            })
+            described(&[
+                ("msg", self.message.as_deref()),
+                ("result_url", self.result_url.as_deref()),
+            ])
         })
     }
 
@@ -199,15 +193,26 @@ impl CloudCopyOutcome {
 
 /// The body kept, or the JSON of the answer `described` (for outcomes made
 /// without one).
-fn raw_or(
-    raw: &Option<Box<str>>,
-    described: impl FnOnce() -> serde_json::Result<String>,
-) -> Cow<'_, str> {
+fn raw_or(raw: &Option<Box<str>>, described: impl FnOnce() -> String) -> Cow<'_, str> {
     match raw {
         Some(body) => Cow::Borrowed(body),
-        // A struct of strings and a bool: serialising it cannot fail.
-        None => Cow::Owned(described().unwrap_or_default()),
+        None => Cow::Owned(described()),
     }
+}
+
+/// The JSON object a successful answer with these string fields would be:
+/// `success: true` and each field that is present, keys in alphabetical
+/// order (as `serde_json` writes a map). Built from the fields alone, not
+/// from a generated type, so it does not change when the spec does.
+fn described(fields: &[(&str, Option<&str>)]) -> String {
+    let mut object = serde_json::Map::new();
+    for (name, value) in fields {
+        if let Some(value) = value {
+            object.insert((*name).to_owned(), (*value).into());
+        }
+    }
+    object.insert("success".to_owned(), true.into());
+    serde_json::Value::Object(object).to_string()
 }
 
 impl Client {
@@ -256,7 +261,11 @@ impl Client {
         let body = crate::request::copy_body(src, dst)?;
         let op = Operation::Copy;
         let ((answer, raw), attempts) = self
-            .call(op, || self.inner.raw.copy(&body), api_error)
+            .call(
+                op,
+                || self.inner.raw.copy().body(body.clone()).send(),
+                api_error,
+            )
             .await?;
         Ok(Outcome {
             message: answer.msg,
@@ -283,7 +292,11 @@ impl Client {
         let body = request.to_body()?;
         let op = Operation::CloudCopy;
         let ((answer, raw), attempts) = self
-            .call(op, || self.inner.raw.cloud_copy(&body), cloud_copy_error)
+            .call(
+                op,
+                || self.inner.raw.cloud_copy().body(body.clone()).send(),
+                cloud_copy_error,
+            )
             .await?;
         Ok(CloudCopyOutcome {
             message: answer.msg,
@@ -307,7 +320,11 @@ impl Client {
         let body = crate::request::cancel_sync_body(dst)?;
         let op = Operation::CancelSync;
         let ((answer, raw), attempts) = self
-            .call(op, || self.inner.raw.cancel_sync(&body), api_error)
+            .call(
+                op,
+                || self.inner.raw.cancel_sync().body(body.clone()).send(),
+                api_error,
+            )
             .await?;
         Ok(Outcome {
             message: answer.msg,

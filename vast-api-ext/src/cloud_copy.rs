@@ -234,14 +234,15 @@ impl CloudCopy {
     /// Checks the request and builds the wire body (never with `api_key`).
     pub(crate) fn to_body(&self) -> Result<CloudCopyRequest, Error> {
         self.check()?;
-        Ok(CloudCopyRequest {
-            api_key: None,
-            dst: Some(self.dst.clone()),
-            flags: self.flags(),
-            instance_id: Some(self.instance.to_string()),
-            selected: Some(self.connection.to_string()),
-            src: Some(self.src.clone()),
-            transfer: Some(self.transfer.as_str().to_owned()),
-        })
+        // `api_key` is never set: the key travels only in `Authorization`.
+        crate::request::built(
+            CloudCopyRequest::builder()
+                .dst(self.dst.clone())
+                .flags(self.flags())
+                .instance_id(self.instance.to_string())
+                .selected(self.connection.to_string())
+                .src(self.src.clone())
+                .transfer(self.transfer.as_str().to_owned()),
+        )
     }
 }

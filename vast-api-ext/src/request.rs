@@ -177,12 +177,13 @@ pub(crate) fn copy_body(src: &Location, dst: &Location) -> Result<types::CopyReq
     // A `Location` never holds instance 0; checked again at the send path.
     crate::location::check_instance(src.instance())?;
     crate::location::check_instance(dst.instance())?;
-    Ok(types::CopyRequest {
-        src_id: Some(src.instance().to_string()),
-        dst_id: Some(dst.instance().to_string()),
-        src_path: src.path().to_owned(),
-        dst_path: dst.path().to_owned(),
-    })
+    built(
+        types::CopyRequest::builder()
+            .src_id(src.instance().to_string())
+            .dst_id(dst.instance().to_string())
+            .src_path(src.path().to_owned())
+            .dst_path(dst.path().to_owned()),
+    )
 }
 
 /// The cancel sync body: the integer `dst_id` the spec asks for.
@@ -190,7 +191,21 @@ pub(crate) fn cancel_sync_body(dst: InstanceId) -> Result<types::CancelSyncReque
     let dst = crate::location::check_instance(dst)?;
     let dst_id = i64::try_from(dst.get())
         .map_err(|_| InvalidInput::of(Argument::Instance, Rule::BeyondI64, dst.to_string()))?;
-    Ok(types::CancelSyncRequest { dst_id })
+    built(types::CancelSyncRequest::builder().dst_id(dst_id))
+}
+
+/// A generated type from its generated builder. Hand-written code builds
+/// generated types only this way (never with a struct literal), so a
+/// property the vendor adds does not break this crate's build; a property
+/// that became required and that this crate does not set is refused here,
+/// before any I/O, naming the field (`Rule::Unbuildable`).
+pub(crate) fn built<T, B>(builder: B) -> Result<T, Error>
+where
+    B: TryInto<T, Error = types::error::ConversionError>,
+{
+    builder
+        .try_into()
+        .map_err(|e| InvalidInput::of(Argument::Request, Rule::Unbuildable, e.to_string()).into())
 }
 
 #[cfg(test)]

@@ -17,12 +17,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    impl ApiError {
+        pub fn builder() -> builder::ApiError {
+            Default::default()
+        }
+    }
     ///`CancelSyncRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancelSyncRequest {
         ///The destination instance ID of the sync operation to cancel.
         pub dst_id: i64,
+    }
+    impl CancelSyncRequest {
+        pub fn builder() -> builder::CancelSyncRequest {
+            Default::default()
+        }
     }
     ///`CancelSyncResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -33,6 +43,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    impl CancelSyncResponse {
+        pub fn builder() -> builder::CancelSyncResponse {
+            Default::default()
+        }
+    }
     ///`CloudCopyError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -41,6 +56,11 @@ pub mod types {
         pub msg: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl CloudCopyError {
+        pub fn builder() -> builder::CloudCopyError {
+            Default::default()
+        }
     }
     ///`CloudCopyRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -68,6 +88,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transfer: ::std::option::Option<::std::string::String>,
     }
+    impl CloudCopyRequest {
+        pub fn builder() -> builder::CloudCopyRequest {
+            Default::default()
+        }
+    }
     ///`CloudCopyResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -78,6 +103,11 @@ pub mod types {
         pub result_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl CloudCopyResponse {
+        pub fn builder() -> builder::CloudCopyResponse {
+            Default::default()
+        }
     }
     ///`CopyRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -94,6 +124,11 @@ pub mod types {
         ///Path of the source data.
         pub src_path: ::std::string::String,
     }
+    impl CopyRequest {
+        pub fn builder() -> builder::CopyRequest {
+            Default::default()
+        }
+    }
     ///`CopyResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -102,6 +137,671 @@ pub mod types {
         pub msg: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+    }
+    impl CopyResponse {
+        pub fn builder() -> builder::CopyResponse {
+            Default::default()
+        }
+    }
+    /// Types for composing complex structures.
+    pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct ApiError {
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApiError {
+            fn default() -> Self {
+                Self {
+                    error: Ok(Default::default()),
+                    msg: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl ApiError {
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiError> for super::ApiError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error: value.error?,
+                    msg: value.msg?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiError> for ApiError {
+            fn from(value: super::ApiError) -> Self {
+                Self {
+                    error: Ok(value.error),
+                    msg: Ok(value.msg),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CancelSyncRequest {
+            dst_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for CancelSyncRequest {
+            fn default() -> Self {
+                Self {
+                    dst_id: Err("no value supplied for dst_id".to_string()),
+                }
+            }
+        }
+        impl CancelSyncRequest {
+            pub fn dst_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dst_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dst_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CancelSyncRequest> for super::CancelSyncRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CancelSyncRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { dst_id: value.dst_id? })
+            }
+        }
+        impl ::std::convert::From<super::CancelSyncRequest> for CancelSyncRequest {
+            fn from(value: super::CancelSyncRequest) -> Self {
+                Self { dst_id: Ok(value.dst_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CancelSyncResponse {
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CancelSyncResponse {
+            fn default() -> Self {
+                Self {
+                    msg: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl CancelSyncResponse {
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CancelSyncResponse> for super::CancelSyncResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CancelSyncResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    msg: value.msg?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CancelSyncResponse> for CancelSyncResponse {
+            fn from(value: super::CancelSyncResponse) -> Self {
+                Self {
+                    msg: Ok(value.msg),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CloudCopyError {
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CloudCopyError {
+            fn default() -> Self {
+                Self {
+                    msg: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl CloudCopyError {
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CloudCopyError> for super::CloudCopyError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CloudCopyError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    msg: value.msg?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CloudCopyError> for CloudCopyError {
+            fn from(value: super::CloudCopyError) -> Self {
+                Self {
+                    msg: Ok(value.msg),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CloudCopyRequest {
+            api_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dst: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            flags: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            instance_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            selected: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            src: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transfer: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CloudCopyRequest {
+            fn default() -> Self {
+                Self {
+                    api_key: Ok(Default::default()),
+                    dst: Ok(Default::default()),
+                    flags: Ok(Default::default()),
+                    instance_id: Ok(Default::default()),
+                    selected: Ok(Default::default()),
+                    src: Ok(Default::default()),
+                    transfer: Ok(Default::default()),
+                }
+            }
+        }
+        impl CloudCopyRequest {
+            pub fn api_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key: {e}")
+                    });
+                self
+            }
+            pub fn dst<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dst = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dst: {e}")
+                    });
+                self
+            }
+            pub fn flags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flags: {e}")
+                    });
+                self
+            }
+            pub fn instance_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instance_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instance_id: {e}")
+                    });
+                self
+            }
+            pub fn selected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.selected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for selected: {e}")
+                    });
+                self
+            }
+            pub fn src<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.src = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for src: {e}")
+                    });
+                self
+            }
+            pub fn transfer<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transfer = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for transfer: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CloudCopyRequest> for super::CloudCopyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CloudCopyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_key: value.api_key?,
+                    dst: value.dst?,
+                    flags: value.flags?,
+                    instance_id: value.instance_id?,
+                    selected: value.selected?,
+                    src: value.src?,
+                    transfer: value.transfer?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CloudCopyRequest> for CloudCopyRequest {
+            fn from(value: super::CloudCopyRequest) -> Self {
+                Self {
+                    api_key: Ok(value.api_key),
+                    dst: Ok(value.dst),
+                    flags: Ok(value.flags),
+                    instance_id: Ok(value.instance_id),
+                    selected: Ok(value.selected),
+                    src: Ok(value.src),
+                    transfer: Ok(value.transfer),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CloudCopyResponse {
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            result_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CloudCopyResponse {
+            fn default() -> Self {
+                Self {
+                    msg: Ok(Default::default()),
+                    result_url: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl CloudCopyResponse {
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn result_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result_url: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CloudCopyResponse> for super::CloudCopyResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CloudCopyResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    msg: value.msg?,
+                    result_url: value.result_url?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CloudCopyResponse> for CloudCopyResponse {
+            fn from(value: super::CloudCopyResponse) -> Self {
+                Self {
+                    msg: Ok(value.msg),
+                    result_url: Ok(value.result_url),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CopyRequest {
+            dst_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dst_path: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            src_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            src_path: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CopyRequest {
+            fn default() -> Self {
+                Self {
+                    dst_id: Ok(Default::default()),
+                    dst_path: Err("no value supplied for dst_path".to_string()),
+                    src_id: Ok(Default::default()),
+                    src_path: Err("no value supplied for src_path".to_string()),
+                }
+            }
+        }
+        impl CopyRequest {
+            pub fn dst_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dst_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dst_id: {e}")
+                    });
+                self
+            }
+            pub fn dst_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dst_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dst_path: {e}")
+                    });
+                self
+            }
+            pub fn src_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.src_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for src_id: {e}")
+                    });
+                self
+            }
+            pub fn src_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.src_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for src_path: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CopyRequest> for super::CopyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CopyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    dst_id: value.dst_id?,
+                    dst_path: value.dst_path?,
+                    src_id: value.src_id?,
+                    src_path: value.src_path?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CopyRequest> for CopyRequest {
+            fn from(value: super::CopyRequest) -> Self {
+                Self {
+                    dst_id: Ok(value.dst_id),
+                    dst_path: Ok(value.dst_path),
+                    src_id: Ok(value.src_id),
+                    src_path: Ok(value.src_path),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CopyResponse {
+            msg: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CopyResponse {
+            fn default() -> Self {
+                Self {
+                    msg: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl CopyResponse {
+            pub fn msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for msg: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CopyResponse> for super::CopyResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CopyResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    msg: value.msg?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CopyResponse> for CopyResponse {
+            fn from(value: super::CopyResponse) -> Self {
+                Self {
+                    msg: Ok(value.msg),
+                    success: Ok(value.success),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -202,7 +902,6 @@ const _: () = {
         Client: ClientHooks<crate::Limits>,
     {}
 };
-#[allow(clippy::all)]
 impl Client {
     /**copy
 
@@ -212,46 +911,14 @@ CLI Usage: `vastai copy <src_id> <dst_id> <src_path> <dst_path>`
 
 Sends a `PUT` request to `/api/v0/commands/copy_direct/`
 
-*/
-    pub async fn copy<'a>(
-        &'a self,
-        body: &'a types::CopyRequest,
-    ) -> Result<ResponseValue<types::CopyResponse>, Error<types::ApiError>> {
-        let url = format!("{}/api/v0/commands/copy_direct/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .put(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "copy",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.copy()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn copy(&self) -> builder::Copy<'_> {
+        builder::Copy::new(self)
     }
     /**cloud copy
 
@@ -261,43 +928,14 @@ CLI Usage: `vastai cloud copy <instance_id> <src> <dst> [options]`
 
 Sends a `POST` request to `/api/v0/commands/rclone/`
 
-*/
-    pub async fn cloud_copy<'a>(
-        &'a self,
-        body: &'a types::CloudCopyRequest,
-    ) -> Result<ResponseValue<types::CloudCopyResponse>, Error<types::CloudCopyError>> {
-        let url = format!("{}/api/v0/commands/rclone/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "cloud_copy",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-            }
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+```ignore
+let response = client.cloud_copy()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cloud_copy(&self) -> builder::CloudCopy<'_> {
+        builder::CloudCopy::new(self)
     }
     /**cancel sync
 
@@ -308,50 +946,307 @@ CLI Usage: `vastai cancel sync --dst_id <destination_id>`
 
 Sends a `DELETE` request to `/api/v0/commands/rclone/`
 
-*/
-    pub async fn cancel_sync<'a>(
-        &'a self,
-        body: &'a types::CancelSyncRequest,
-    ) -> Result<ResponseValue<types::CancelSyncResponse>, Error<types::ApiError>> {
-        let url = format!("{}/api/v0/commands/rclone/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "cancel_sync",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            400u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+```ignore
+let response = client.cancel_sync()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cancel_sync(&self) -> builder::CancelSync<'_> {
+        builder::CancelSync::new(self)
+    }
+}
+/// Types for composing operation parameters.
+#[allow(clippy::all)]
+pub mod builder {
+    use super::types;
+    #[allow(unused_imports)]
+    use super::{
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
+    };
+    /**Builder for [`Client::copy`]
+
+[`Client::copy`]: super::Client::copy*/
+    #[derive(Debug, Clone)]
+    pub struct Copy<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CopyRequest, String>,
+    }
+    impl<'a> Copy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
             }
-            404u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CopyRequest>,
+            <V as std::convert::TryInto<types::CopyRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CopyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CopyRequest,
+            ) -> types::builder::CopyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/v0/commands/copy_direct/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CopyResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::CopyRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v0/commands/copy_direct/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "copy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Builder for [`Client::cloud_copy`]
+
+[`Client::cloud_copy`]: super::Client::cloud_copy*/
+    #[derive(Debug, Clone)]
+    pub struct CloudCopy<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CloudCopyRequest, String>,
+    }
+    impl<'a> CloudCopy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CloudCopyRequest>,
+            <V as std::convert::TryInto<
+                types::CloudCopyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CloudCopyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CloudCopyRequest,
+            ) -> types::builder::CloudCopyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v0/commands/rclone/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::CloudCopyResponse>,
+            Error<types::CloudCopyError>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CloudCopyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v0/commands/rclone/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cloud_copy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cancel_sync`]
+
+[`Client::cancel_sync`]: super::Client::cancel_sync*/
+    #[derive(Debug, Clone)]
+    pub struct CancelSync<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CancelSyncRequest, String>,
+    }
+    impl<'a> CancelSync<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CancelSyncRequest>,
+            <V as std::convert::TryInto<
+                types::CancelSyncRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CancelSyncRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CancelSyncRequest,
+            ) -> types::builder::CancelSyncRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v0/commands/rclone/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CancelSyncResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CancelSyncRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v0/commands/rclone/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cancel_sync",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
+    pub use self::super::Client;
 }

@@ -17,8 +17,8 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = vast_api::Client::with_api_key(vast_api::DEFAULT_BASE_URL, "my-key")?;
-//! let body = vast_api::types::CancelSyncRequest { dst_id: 6003036 };
-//! let answer = client.cancel_sync(&body).await?;
+//! let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+//! let answer = client.cancel_sync().body(body).send().await?;
 //! println!("{:?}", answer.into_inner().msg);
 //! # Ok(()) }
 //! ```

@@ -126,8 +126,8 @@ impl BodyTooLarge {
     ///
     /// ```no_run
     /// # async fn run(client: vast_api::Client) {
-    /// let body = vast_api::types::CancelSyncRequest { dst_id: 6003036 };
-    /// if let Err(e) = client.cancel_sync(&body).await {
+    /// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+    /// if let Err(e) = client.cancel_sync().body(body).send().await {
     ///     if let Some(big) = vast_api::BodyTooLarge::find(&e) {
     ///         eprintln!("a {} answer over {} bytes", big.status, big.limit);
     ///     }

@@ -139,8 +139,8 @@ impl Tap {
 ///
 /// ```no_run
 /// # async fn run(client: vast_api::Client) {
-/// let body = vast_api::types::CancelSyncRequest { dst_id: 6003036 };
-/// let (result, seen) = vast_api::observe(client.cancel_sync(&body)).await;
+/// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+/// let (result, seen) = vast_api::observe(client.cancel_sync().body(body).send()).await;
 /// if let Err(vast_api::Error::InvalidResponsePayload(..)) = result {
 ///     eprintln!("status {:?} with an unreadable body of {} bytes", seen.status(), seen.body_len());
 /// }

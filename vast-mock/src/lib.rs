@@ -31,9 +31,9 @@
 //! let mock = MockServer::start().await?; // bound on 127.0.0.1, ready now
 //! mock.fault(Operation::CancelSync, When::Nth(1), Fault::status(503));
 //! let client = vast_api::Client::with_api_key(&mock.uri(), "test-key")?;
-//! let body = vast_api::types::CancelSyncRequest { dst_id: 42 };
-//! assert_eq!(client.cancel_sync(&body).await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
-//! assert_eq!(client.cancel_sync(&body).await?.into_inner().success, Some(true));
+//! let cancel = || client.cancel_sync().body(vast_api::types::CancelSyncRequest::builder().dst_id(42)).send();
+//! assert_eq!(cancel().await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+//! assert_eq!(cancel().await?.into_inner().success, Some(true));
 //! assert_eq!(mock.requests().len(), 2); // both arrived...
 //! assert_eq!(mock.applied().len(), 1); // ...one was applied
 //! # Ok(()) }

@@ -20,7 +20,9 @@ fn binary_prints_its_address_serves_and_exits_cleanly_on_sigterm() {
     let answer = runtime.block_on(async {
         let client = vast_api::Client::with_api_key(&uri, "k").unwrap();
         client
-            .cancel_sync(&vast_api::types::CancelSyncRequest { dst_id: 1 })
+            .cancel_sync()
+            .body(vast_api::types::CancelSyncRequest::builder().dst_id(1))
+            .send()
             .await
     });
     assert_eq!(answer.unwrap().into_inner().success, Some(true));

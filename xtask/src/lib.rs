@@ -10,9 +10,15 @@
 //! - progenitor is pinned to `=0.15.1` in the workspace manifest: another
 //!   version may write different code, and `generate --check` would then fail
 //!   until the checked-in code is regenerated on purpose.
-//! - `InterfaceStyle::Positional`: each operation is one method taking the body,
-//!   `client.copy(&body)`. The ergonomic builders live in `vast-api-ext`; a second
-//!   generated builder layer would only be wrapped again.
+//! - `InterfaceStyle::Builder`: each operation is a request builder,
+//!   `client.copy().body(body).send()`, and every generated type has a
+//!   builder (`types::CopyRequest::builder().src_path(..)`, converted with
+//!   `try_into`). Hand-written code builds generated types only through
+//!   those builders, never with a struct literal, so a property the vendor
+//!   adds to a body does not break its build, and a property that became
+//!   required is a conversion error naming the field, not a compile error
+//!   far from the spec. (typify generates type builders only with this
+//!   style.)
 //! - `TagStyle::Merged`: all three operations share the upstream tag `Instances`;
 //!   one `Client` with three methods is the natural shape.
 //! - Extra derives `schemars::JsonSchema` (the contract tests compare the

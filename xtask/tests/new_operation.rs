@@ -118,6 +118,37 @@ fn client_method<'a>(file: &'a syn::File, name: &str) -> &'a syn::ImplItemFn {
         .unwrap_or_else(|| panic!("no method {name}"))
 }
 
+/// The method `name` of the generated request builder `ty` (in the
+/// client's `builder` module).
+fn builder_method<'a>(file: &'a syn::File, ty: &str, name: &str) -> &'a syn::ImplItemFn {
+    let builders = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .expect("a builder module");
+    builders
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => match &*imp.self_ty {
+                syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == ty) => {
+                    Some(&imp.items)
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no method {ty}::{name}"))
+}
+
 /// The names of the structs of the generated `types` module.
 fn type_names(file: &syn::File) -> Vec<String> {
     let types = file
@@ -223,19 +254,26 @@ fn the_raw_client_gains_the_method() {
         client_methods(&fixture),
         [client_methods(&ours), vec!["verify_copy".to_owned()]].concat()
     );
-    // `verify_copy(&self, body: &types::VerifyCopyRequest)`, answering its
-    // own type or the shared error.
-    let method = client_method(&fixture, "verify_copy");
-    let signature = quote::ToTokens::to_token_stream(&method.sig).to_string();
+    // `verify_copy(&self) -> builder::VerifyCopy`, whose body is a
+    // `types::VerifyCopyRequest` and whose `send` answers its own type or
+    // the shared error.
+    let signature = |f: &syn::ImplItemFn| quote::ToTokens::to_token_stream(&f.sig).to_string();
+    let method = signature(client_method(&fixture, "verify_copy"));
     assert!(
-        signature.contains("body : & 'a types :: VerifyCopyRequest"),
-        "{signature}"
+        method.contains("-> builder :: VerifyCopy < '_ >"),
+        "{method}"
     );
+    let body = signature(builder_method(&fixture, "VerifyCopy", "body"));
     assert!(
-        signature.contains(
+        body.contains("TryInto < types :: VerifyCopyRequest >"),
+        "{body}"
+    );
+    let send = signature(builder_method(&fixture, "VerifyCopy", "send"));
+    assert!(
+        send.contains(
             "ResponseValue < types :: VerifyCopyResponse > , Error < types :: ApiError >"
         ),
-        "{signature}"
+        "{send}"
     );
     let (ours, fixture) = (type_names(&ours), type_names(&fixture));
     let mut added: Vec<_> = fixture.iter().filter(|t| !ours.contains(t)).collect();

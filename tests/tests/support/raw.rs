@@ -65,30 +65,25 @@ pub async fn raw_call(client: &vast_api::Client, op: Operation) -> (Raw, vast_ap
     vast_api::observe(async {
         match op {
             Operation::Copy => {
-                let body = types::CopyRequest {
-                    src_id: Some(KNOWN.to_string()),
-                    dst_id: Some(KNOWN.to_string()),
-                    src_path: "/a".into(),
-                    dst_path: "/b".into(),
-                };
-                finish(client.copy(&body).await).await
+                let body = types::CopyRequest::builder()
+                    .src_id(KNOWN.to_string())
+                    .dst_id(KNOWN.to_string())
+                    .src_path("/a".to_owned())
+                    .dst_path("/b".to_owned());
+                finish(client.copy().body(body).send().await).await
             }
             Operation::CloudCopy => {
-                let body = types::CloudCopyRequest {
-                    instance_id: Some(KNOWN.to_string()),
-                    selected: Some("1004".into()),
-                    transfer: Some("Instance To Cloud".into()),
-                    src: Some("/a".into()),
-                    dst: Some("b".into()),
-                    ..Default::default()
-                };
-                finish(client.cloud_copy(&body).await).await
+                let body = types::CloudCopyRequest::builder()
+                    .instance_id(KNOWN.to_string())
+                    .selected("1004".to_owned())
+                    .transfer("Instance To Cloud".to_owned())
+                    .src("/a".to_owned())
+                    .dst("b".to_owned());
+                finish(client.cloud_copy().body(body).send().await).await
             }
             Operation::CancelSync => {
-                let body = types::CancelSyncRequest {
-                    dst_id: KNOWN as i64,
-                };
-                finish(client.cancel_sync(&body).await).await
+                let body = types::CancelSyncRequest::builder().dst_id(KNOWN as i64);
+                finish(client.cancel_sync().body(body).send().await).await
             }
             other => panic!("the hostile tests do not call {other} yet; add it"),
         }
