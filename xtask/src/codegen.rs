@@ -2,6 +2,7 @@
 //! Rust; both are formatted with prettyplease.
 
 use crate::operations::Entry;
+use crate::spec::Resolved;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
@@ -31,11 +32,27 @@ pub fn settings() -> GenerationSettings {
 pub const SCHEMARS_DERIVE: &str = "schemars::JsonSchema";
 
 /// Generates the client source for a merged spec given as JSON text.
+///
+/// The spec is validated first, so that progenitor and typify never see
+/// what makes them panic: every `$ref` must resolve ([`check_refs`]) and the
+/// document must parse as OpenAPI 3.0 (an error names the JSON pointer,
+/// not a line of a file nobody wrote by hand). A panic in the generator
+/// anyway is caught and returned as an error.
 pub fn generate(spec_json: &str) -> Result<String, String> {
-    let spec: openapiv3::OpenAPI =
+    let value: serde_json::Value =
         serde_json::from_str(spec_json).map_err(|e| format!("merged spec: {e}"))?;
-    let tokens = Generator::new(&settings())
-        .generate_tokens(&spec)
+    check_refs(&value, &value, "#")?;
+    let spec: openapiv3::OpenAPI =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(spec_json))
+            .map_err(|e| {
+                format!(
+                    "at {} of the merged spec: not valid OpenAPI 3.0: {}",
+                    path_to_pointer(e.path()),
+                    e.inner()
+                )
+            })?;
+    let tokens = catch_panic(|| Generator::new(&settings()).generate_tokens(&spec))
+        .map_err(|panic| format!("progenitor panicked on the merged spec: {panic}"))?
         .map_err(|e| format!("progenitor: {e}"))?;
     let mut file = parse(tokens, "progenitor output")?;
     if schemars_behind_feature(&mut file)? == 0 {
@@ -44,6 +61,71 @@ pub fn generate(spec_json: &str) -> Result<String, String> {
         ));
     }
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// Every `$ref` in `value` (at `at` in `root`) is a local pointer that
+/// resolves in `root`.
+pub fn check_refs(root: &serde_json::Value, value: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(reference) = map.get("$ref") {
+                let target = reference
+                    .as_str()
+                    .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|pointer| root.pointer(pointer));
+                if target.is_none() {
+                    return Err(format!(
+                        "at {at} of the merged spec: `$ref: {reference}` points at nothing"
+                    ));
+                }
+            }
+            for (key, child) in map {
+                if key != "example" {
+                    check_refs(root, child, &format!("{at}/{}", crate::spec::escape(key)))?;
+                }
+            }
+            Ok(())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check_refs(root, item, &format!("{at}/{i}"))),
+        _ => Ok(()),
+    }
+}
+
+/// A `serde_path_to_error` path as a JSON pointer.
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("#");
+    for segment in path.iter() {
+        out.push('/');
+        match segment {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&crate::spec::escape(key)),
+            Segment::Enum { variant } => out.push_str(&crate::spec::escape(variant)),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    out
+}
+
+/// Runs `f`, turning a panic into an error with its message. The default
+/// panic hook is silenced meanwhile, so nothing is printed as if the
+/// program had crashed.
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned())
+    })
 }
 
 /// Rewrites every `#[derive(…, schemars::JsonSchema, …)]` of a generated
@@ -121,13 +203,15 @@ fn is_schemars_derive(path: &syn::Path) -> bool {
     names.join("::") == SCHEMARS_DERIVE
 }
 
-/// Generates `vast-api/src/operations.rs` from an operation table: the
+/// Generates `vast-api/src/operations.rs` from the merged operations (the
+/// table's entries and the schema names the merge gave their bodies): the
 /// `Operation` enum (one variant per entry, in table order), `Facts`, the
 /// const table `FACTS` and `Operation`'s const accessors. The output uses
 /// nothing but `core` (no HTTP client, no serde), so a crate that needs only
 /// the table can use it.
-pub fn operations(table: &[Entry]) -> Result<String, String> {
-    crate::operations::validate(table)?;
+pub fn operations(merged: &[Resolved]) -> Result<String, String> {
+    let table: Vec<Entry> = merged.iter().map(|r| r.entry).collect();
+    crate::operations::validate(&table)?;
     let count = Literal::usize_unsuffixed(table.len());
     let variants: Vec<Ident> = table
         .iter()
@@ -146,13 +230,13 @@ pub fn operations(table: &[Entry]) -> Result<String, String> {
             e.operation_id
         )
     });
-    let facts = table.iter().zip(&variants).enumerate().map(|(i, (e, v))| {
+    let facts = merged.iter().zip(&variants).enumerate().map(|(i, (r, v))| {
+        let e = &r.entry;
         let (id, name) = (e.operation_id, e.name());
         let (method, path) = (e.method.to_ascii_uppercase(), e.path);
-        let (idempotent, request) = (e.is_idempotent(), e.request);
-        let responses = e.responses.iter().map(|(status, schema)| {
-            // `operations::validate` has checked that every status parses.
-            let status = Literal::u16_unsuffixed(status.parse().unwrap_or_default());
+        let (idempotent, request) = (e.is_idempotent(), r.request.as_str());
+        let responses = r.responses.iter().map(|(status, schema)| {
+            let status = Literal::u16_unsuffixed(*status);
             quote! { (#status, #schema) }
         });
         let fields = e.instance_fields;

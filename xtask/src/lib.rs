@@ -54,7 +54,6 @@
 pub mod bench;
 pub mod build_times;
 pub mod codegen;
-pub mod man;
 pub mod operations;
 pub mod spec;
 
@@ -94,9 +93,16 @@ pub fn root() -> PathBuf {
 /// as Rust (in that order, paths as in the repository).
 pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output; 3], String> {
     let merged = spec::merge_dir(upstream, table)?;
-    let spec_text = spec::render(&merged);
-    let code = codegen::generate(&spec_text)?;
-    let operations = codegen::operations(table)?;
+    outputs(&merged)
+}
+
+/// The generated files for a merged spec (see [`generate`]). An error of
+/// the code generator is put in the context of the operation (and upstream
+/// document) it concerns, when its JSON pointer names one.
+pub fn outputs(merged: &spec::Merged) -> Result<[Output; 3], String> {
+    let spec_text = spec::render(&merged.spec);
+    let code = codegen::generate(&spec_text).map_err(|e| in_context(merged, e))?;
+    let operations = codegen::operations(&merged.operations)?;
     Ok([
         Output {
             path: SPEC_PATH,
@@ -113,32 +119,59 @@ pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output;
     ])
 }
 
+/// `error` with the operations it concerns named first: those whose path in
+/// the merged spec, or one of whose body schemas, its pointer names.
+fn in_context(merged: &spec::Merged, error: String) -> String {
+    let concerned: Vec<String> = merged
+        .operations
+        .iter()
+        .filter(|op| {
+            let path = spec::pointer(&["paths", op.entry.path, op.entry.method]);
+            let schema = |name: &str| {
+                let at = spec::pointer(&["components", "schemas", name]);
+                error.contains(&format!("{at}/")) || error.contains(&format!("{at} "))
+            };
+            error.contains(&path)
+                || schema(&op.request)
+                || op.responses.iter().any(|(_, name)| schema(name))
+        })
+        .map(spec::Resolved::label)
+        .collect();
+    if concerned.is_empty() {
+        error
+    } else {
+        format!("{}: {error}", concerned.join("; "))
+    }
+}
+
 /// Produces the generated files of the repository at `root` from its
 /// upstream documents and [`operations::OPERATIONS`]: [`generate`]'s three,
-/// then the merged spec again at [`SPEC_COPY_PATH`].
-pub fn render(root: &Path) -> Result<[Output; 4], String> {
-    let [spec, code, table] = generate(&root.join(UPSTREAM_DIR), operations::OPERATIONS)?;
+/// then the merged spec again at [`SPEC_COPY_PATH`], and the merge's notes.
+pub fn render(root: &Path) -> Result<([Output; 4], Vec<String>), String> {
+    let merged = spec::merge_dir(&root.join(UPSTREAM_DIR), operations::OPERATIONS)?;
+    let [spec, code, table] = outputs(&merged)?;
     let copy = Output {
         path: SPEC_COPY_PATH,
         text: spec.text.clone(),
     };
-    Ok([spec, code, table, copy])
+    Ok(([spec, code, table, copy], merged.notes))
 }
 
 /// Writes the generated files under `root`.
-pub fn write(root: &Path) -> Result<(), String> {
-    for out in render(root)? {
+pub fn write(root: &Path) -> Result<Vec<String>, String> {
+    let (outputs, notes) = render(root)?;
+    for out in outputs {
         let path = root.join(out.path);
         std::fs::write(&path, out.text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    Ok(())
+    Ok(notes)
 }
 
 /// Regenerates the files in memory and returns a unified diff for each
 /// checked-in file that differs (empty when everything is up to date).
 pub fn check(root: &Path) -> Result<Vec<String>, String> {
     let mut diffs = Vec::new();
-    for out in render(root)? {
+    for out in render(root)?.0 {
         let path = root.join(out.path);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         diffs.extend(diff(out.path, &current, &out.text));

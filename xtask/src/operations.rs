@@ -1,13 +1,23 @@
 //! The reviewed table of operations: the one place where an operation of the
-//! API is described by hand.
+//! API is described by hand, with what a reviewer must decide and the
+//! vendor's documents cannot say.
 //!
-//! Everything else is derived from it: the list of upstream documents the
-//! merge reads ([`documents`]), the fix-ups the merge applies to the vendor's
-//! text ([`crate::spec`]), the `x-vast-instance-fields` extension of the
-//! merged spec, and the generated `vast-api/src/operations.rs` (the
-//! workspace's one `Operation` type and its const table of facts,
-//! [`crate::codegen::operations`]). Adding an operation of the API is one
-//! upstream document plus one [`Entry`] here.
+//! An entry holds: the upstream document it comes from, its method and path
+//! (the identity on the wire, by which the merge finds it upstream), the
+//! `operationId` the SDK gives it (whatever upstream calls it, or if it
+//! calls it nothing), an idempotency override, the request fields that name
+//! an instance, and the schema names it wants to pin. Everything else
+//! follows the spec: a status added or dropped, a property added, dropped
+//! or made optional, needs no edit here (see [`crate::spec`] for how the
+//! unpinned bodies are named).
+//!
+//! Everything else is derived from the table: the list of upstream
+//! documents ([`documents`], which `cargo xtask update` writes), the
+//! fix-ups the merge applies ([`crate::spec`]), the `x-vast-instance-fields`
+//! extension of the merged spec, and the generated
+//! `vast-api/src/operations.rs` (the workspace's one `Operation` type and
+//! its const table of facts, [`crate::codegen::operations`]). Adding an
+//! operation of the API is one upstream document plus one [`Entry`] here.
 //!
 //! The merge and the generator take a table as a parameter; [`OPERATIONS`]
 //! is the repository's.
@@ -15,22 +25,29 @@
 /// One operation of the API, as the table describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The upstream document (a file of `openapi/upstream/`) that defines it.
+    /// The upstream document (a file of `openapi/upstream/`, named as the
+    /// vendor names it in `api-reference/openapi/yaml/`) that defines it.
     pub document: &'static str,
     /// HTTP method, lower case as in OpenAPI.
     pub method: &'static str,
-    /// Path, exactly as upstream (trailing slash included).
+    /// The path sent on the wire, trailing slash included. Upstream, the
+    /// operation is found by method and this path with or without its
+    /// trailing slash (the vendor's combined document strips it).
     pub path: &'static str,
-    /// The `operationId` the operation is given (or must already have):
-    /// lowerCamelCase ASCII, so that the generated method (`cloud_copy`),
-    /// `Operation` variant (`CloudCopy`) and human name (`cloud copy`) all
-    /// follow from it.
+    /// The `operationId` the operation is given, whatever upstream calls
+    /// it: lowerCamelCase ASCII, so that the generated method
+    /// (`cloud_copy`), `Operation` variant (`CloudCopy`) and human name
+    /// (`cloud copy`) all follow from it.
     pub operation_id: &'static str,
-    /// The upstream `operationId`, if it had one (the merge checks it).
-    pub upstream_operation_id: Option<&'static str>,
-    /// Name of the request body schema.
-    pub request: &'static str,
-    /// Name of each response's body schema, by status code.
+    /// The name pinned for the request body's schema; `None`: the
+    /// referenced component's name, else `{Variant}Request`.
+    pub request: Option<&'static str>,
+    /// Names pinned for response bodies, by status code. A status not
+    /// listed is named by the spec (the referenced component's name, else
+    /// `{Variant}Response` for 200, `{Variant}{status}Response`); a listed
+    /// status the document no longer declares is a note, not an error. Pin
+    /// the names hand-written code uses, so that a vendor renaming a
+    /// component does not rename a type under it.
     pub responses: &'static [(&'static str, &'static str)],
     /// Whether repeating the request has the same effect as sending it once,
     /// when that is not what the method says: `None` follows the method
@@ -49,16 +66,16 @@ pub struct Entry {
 /// operationIds follow the official CLI's commands (`vastai copy`, `vastai cloud
 /// copy`, `vastai cancel sync`), so progenitor's methods read `copy`,
 /// `cloud_copy` and `cancel_sync`, the same verbs the ext crate and the `vast`
-/// tool use. The one upstream id, `initiateRemoteRsync`, is renamed to `copy`
-/// for that consistency: nothing in the API's wire format depends on it.
+/// tool use. (Upstream calls copy `initiateRemoteRsync` and names the others
+/// not at all; nothing on the wire depends on it.) Every body whose type
+/// `vast-api-ext` names is pinned.
 pub const OPERATIONS: &[Entry] = &[
     Entry {
         document: "copy.yaml",
         method: "put",
         path: "/api/v0/commands/copy_direct/",
         operation_id: "copy",
-        upstream_operation_id: Some("initiateRemoteRsync"),
-        request: "CopyRequest",
+        request: Some("CopyRequest"),
         responses: &[
             ("200", "CopyResponse"),
             ("400", "ApiError"),
@@ -68,12 +85,11 @@ pub const OPERATIONS: &[Entry] = &[
         instance_fields: &["src_id", "dst_id"],
     },
     Entry {
-        document: "cloud-copy.yaml",
+        document: "cloud_copy.yaml",
         method: "post",
         path: "/api/v0/commands/rclone/",
         operation_id: "cloudCopy",
-        upstream_operation_id: None,
-        request: "CloudCopyRequest",
+        request: Some("CloudCopyRequest"),
         // Upstream's 400 for cloud copy has no `error` field: it keeps its own schema.
         responses: &[("200", "CloudCopyResponse"), ("400", "CloudCopyError")],
         // POST: starting a transfer twice starts two transfers.
@@ -81,12 +97,11 @@ pub const OPERATIONS: &[Entry] = &[
         instance_fields: &["instance_id"],
     },
     Entry {
-        document: "cancel-sync.yaml",
+        document: "cancel_sync.yaml",
         method: "delete",
         path: "/api/v0/commands/rclone/",
         operation_id: "cancelSync",
-        upstream_operation_id: None,
-        request: "CancelSyncRequest",
+        request: Some("CancelSyncRequest"),
         responses: &[
             ("200", "CancelSyncResponse"),
             ("400", "ApiError"),
@@ -131,6 +146,14 @@ impl Entry {
             name.push(c.to_ascii_lowercase());
         }
         name
+    }
+
+    /// The schema name the table pins for the response with this status, if any.
+    pub fn pin(&self, status: &str) -> Option<&'static str> {
+        self.responses
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, name)| *name)
     }
 
     /// `put /path (operationId)`, for messages.
@@ -212,7 +235,7 @@ mod tests {
         validate(OPERATIONS).unwrap();
         assert_eq!(
             documents(OPERATIONS),
-            ["copy.yaml", "cloud-copy.yaml", "cancel-sync.yaml"]
+            ["copy.yaml", "cloud_copy.yaml", "cancel_sync.yaml"]
         );
     }
 
