@@ -49,6 +49,7 @@ pub mod bench;
 pub mod build_times;
 pub mod codegen;
 pub mod man;
+pub mod measure;
 pub mod operations;
 pub mod spec;
 

@@ -111,7 +111,7 @@ fn main() -> ExitCode {
                 if write {
                     let path = root.join("BENCHMARKS.md");
                     let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    std::fs::write(&path, xtask::build_times::splice(&text, &section))
+                    std::fs::write(&path, xtask::measure::splice(&text, &section))
                         .map_err(|e| format!("BENCHMARKS.md: {e}"))?;
                     eprintln!("wrote BENCHMARKS.md");
                 }
