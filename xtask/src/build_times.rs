@@ -19,13 +19,11 @@
 //! puts the section into BENCHMARKS.md (replacing the previous one); `cargo
 //! xtask bench` keeps it when it rewrites that file.
 
+use crate::measure::{self, run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// The section's heading in BENCHMARKS.md.
-pub const HEADING: &str = "## Build cost: `cargo xtask build-times`";
 
 /// The command line that reproduces a section measured with `options`.
 pub fn command(options: &Options) -> String {
@@ -134,29 +132,17 @@ pub struct Measure {
     pub walls: Vec<Duration>,
 }
 
-fn run(command: &mut Command, what: &str) -> Result<String, String> {
-    let out = command
-        .output()
-        .map_err(|e| format!("running {what}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{what} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|e| format!("{what}: {e}"))
-}
-
+/// Cargo with incremental compilation off.
 fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command = measure::cargo();
     command.env("CARGO_INCREMENTAL", "0");
     command
 }
 
+/// The 1-minute load average, as text.
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+    measure::load_averages()
+        .and_then(|l| l.into_iter().next())
         .unwrap_or_else(|| "?".into())
 }
 
@@ -255,7 +241,7 @@ fn measure_in(dir: &Path, repo: &Path, set: &str) -> Result<Measure, String> {
             .current_dir(dir),
         &format!("cargo tree ({set})"),
     )?;
-    let crates = crate::bench::distinct_crates(&tree);
+    let crates = measure::distinct_crates(&tree);
     let before = load_average();
     let start = Instant::now();
     run(
@@ -334,19 +320,11 @@ pub const PACKAGES: [&str; 4] = ["vast-api", "vast-api-ext", "vast-cli", "vast-m
 /// Crates in `package`'s normal tree in `repo` with a feature set (`None`
 /// when the package has no such feature: vast-mock has no TLS feature).
 fn tree_size(repo: &Path, package: &str, set: &str) -> Result<Option<usize>, String> {
-    let mut command = cargo();
-    command
-        .args(["tree", "--locked", "-e", "normal", "--prefix", "none"])
-        .args(["--format", "{p}", "-p", package])
-        .current_dir(repo);
-    if set != "default" {
-        if package == "vast-mock" {
-            return Ok(None);
-        }
-        command.args(["--no-default-features", "--features", set]);
+    match set {
+        "default" => measure::crate_count(repo, package, None).map(Some),
+        _ if package == "vast-mock" => Ok(None),
+        tls => measure::crate_count(repo, package, Some(tls)).map(Some),
     }
-    let tree = run(&mut command, &format!("cargo tree -p {package} ({set})"))?;
-    Ok(Some(crate::bench::distinct_crates(&tree)))
 }
 
 /// Measures every set in turn and renders the section.
@@ -414,14 +392,13 @@ pub fn measure_all(options: &Options) -> Result<String, String> {
         }
         result?;
     }
-    let rustc = run(Command::new("rustc").arg("--version"), "rustc --version")?;
-    let machine = crate::bench::machine();
+    let rustc = measure::rustc_version()?;
     Ok(render(
         &measures,
         &trees,
         &command(options),
-        rustc.trim(),
-        &machine,
+        &rustc,
+        &measure::machine(),
     ))
 }
 
@@ -437,7 +414,7 @@ pub fn render(
 ) -> String {
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let mut text = format!(
-        "{HEADING}\n\n\
+        "{}\n\n\
          Produced by `{command}`: a clean release build (`cargo build --release --timings`, \
          a fresh target directory each time, the sets one after the other) of a minimal \
          downstream crate that depends on `vast-api-ext` only (features `blocking` and the \
@@ -450,6 +427,7 @@ pub fn render(
          - Machine: {machine}\n- Toolchain: {rustc}\n- Date: {date}\n\n\
          | feature set | wall (s), fastest | every round (s) | vs `{}` | compile time, all units (s) | crates in the normal tree | minimal binary, stripped | `vast`, stripped | load before → after |\n\
          |---|---:|---|---:|---:|---:|---:|---:|---|\n",
+        measure::BUILD_COST_HEADING,
         measures.first().map_or("default", |m| m.set.as_str())
     );
     let reference = measures.first().map_or(1.0, |m| m.wall.as_secs_f64());
@@ -530,37 +508,6 @@ pub fn render(
     text
 }
 
-/// `text` with the section under [`HEADING`] replaced by `section` (or
-/// `section` appended when there is none). A section ends at the next `## `
-/// heading.
-pub fn splice(text: &str, section: &str) -> String {
-    let section = section.trim_end();
-    match text.find(HEADING) {
-        Some(start) => {
-            let rest = &text[start + HEADING.len()..];
-            let end = rest
-                .find("\n## ")
-                .map_or(text.len(), |i| start + HEADING.len() + i + 1);
-            format!("{}{section}\n\n{}", &text[..start], &text[end..])
-                .trim_end()
-                .to_owned()
-                + "\n"
-        }
-        None => format!("{}\n\n{section}\n", text.trim_end()),
-    }
-}
-
-/// The section under [`HEADING`] in `text`, if any (to keep it when the
-/// rest of the file is rewritten).
-pub fn section(text: &str) -> Option<&str> {
-    let start = text.find(HEADING)?;
-    let rest = &text[start + HEADING.len()..];
-    let end = rest
-        .find("\n## ")
-        .map_or(text.len(), |i| start + HEADING.len() + i + 1);
-    Some(text[start..end].trim_end())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,24 +532,5 @@ mod tests {
             ]
         );
         assert!(super::units("no data").is_err());
-    }
-
-    #[test]
-    fn the_section_is_replaced_in_place_or_appended_and_can_be_read_back() {
-        let new = format!("{HEADING}\n\nnew figures\n");
-        let with = format!("# B\n\n## A\n\na\n\n{HEADING}\n\nold\n\n## C\n\nc\n");
-        let spliced = splice(&with, &new);
-        assert_eq!(
-            spliced,
-            format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n\n## C\n\nc\n")
-        );
-        assert_eq!(section(&spliced), Some(new.trim_end()));
-        let at_end = splice("# B\n\n## A\n\na\n", &new);
-        assert_eq!(
-            at_end,
-            format!("# B\n\n## A\n\na\n\n{HEADING}\n\nnew figures\n")
-        );
-        assert_eq!(splice(&at_end, &new), at_end);
-        assert_eq!(section("# B\n"), None);
     }
 }

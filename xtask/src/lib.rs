@@ -51,9 +51,11 @@
 //! the upstream directory and the table as parameters, so a test can run it
 //! on a fixture with one more operation.
 
+pub mod api_diff;
 pub mod bench;
 pub mod build_times;
 pub mod codegen;
+pub mod measure;
 pub mod operations;
 pub mod spec;
 

@@ -52,6 +52,18 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         rounds: usize,
     },
+    /// Compare the merged spec (openapi/vast.json) at a git revision with the
+    /// working tree's and report each change per operation, classified for a
+    /// client: breaking, compatible or docs only. Exit status 0: no breaking
+    /// change; 1: a breaking change; 2: an error.
+    ApiDiff {
+        /// The git revision to compare with.
+        #[arg(long, default_value = "HEAD")]
+        base: String,
+        /// How to write the report.
+        #[arg(long, value_enum, default_value_t)]
+        format: xtask::api_diff::Format,
+    },
     /// Render the `vast` man pages (vast.1 and one per subcommand) from the
     /// CLI's clap definition into vast-cli/man/: runs vast-cli's
     /// `tests/man.rs` (which renders them; xtask depends on no crate of the
@@ -116,11 +128,18 @@ fn main() -> ExitCode {
                 if write {
                     let path = root.join("BENCHMARKS.md");
                     let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    std::fs::write(&path, xtask::build_times::splice(&text, &section))
+                    std::fs::write(&path, xtask::measure::splice(&text, &section))
                         .map_err(|e| format!("BENCHMARKS.md: {e}"))?;
                     eprintln!("wrote BENCHMARKS.md");
                 }
                 Ok(true)
+            })
+        }
+        Command::ApiDiff { base, format } => {
+            xtask::api_diff::load(&root, &base).map(|(old, new)| {
+                let report = xtask::api_diff::compare(&old, &new);
+                print!("{}", report.render(format));
+                !report.is_breaking()
             })
         }
         Command::Man { check } => man(&root, check),
