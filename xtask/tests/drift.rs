@@ -57,7 +57,7 @@ fn a_changed_field_type_upstream_fails_the_check_with_a_diff() {
     assert!(check(dir.path()).status.success(), "the copy starts clean");
     // cancel sync's dst_id: integer -> string.
     edit(
-        &dir.path().join("openapi/upstream/cancel-sync.yaml"),
+        &dir.path().join("openapi/upstream/cancel_sync.yaml"),
         "dst_id:\n                  type: integer",
         "dst_id:\n                  type: string",
     );
@@ -187,7 +187,10 @@ fn an_upstream_operation_without_a_fixup_stops_the_merge() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("no put /api/v0/commands/copy_direct/ upstream"),
+        stderr.contains(
+            "copy.yaml, at #/paths/~1api~1v0~1commands~1copy_direct~1/patch: \
+             patch /api/v0/commands/copy_direct/ has no entry in the operation table"
+        ),
         "{stderr}"
     );
 }

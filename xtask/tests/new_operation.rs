@@ -28,10 +28,11 @@ const VERIFY_COPY: Entry = Entry {
     method: "post",
     path: PATH,
     operation_id: "verifyCopy",
-    upstream_operation_id: Some("verifyCopy"),
-    request: "VerifyCopyRequest",
-    // Its 400 has the shape of copy's and cancel sync's: the shared schema.
-    responses: &[("200", "VerifyCopyResponse"), ("400", "ApiError")],
+    // The request and the 200 get the names derived from the operation
+    // (`VerifyCopyRequest`, `VerifyCopyResponse`); its 400 has the shape of
+    // copy's and cancel sync's: pinned to the shared schema.
+    request: None,
+    responses: &[("400", "ApiError")],
     // A POST, but it only reads files: repeating it is harmless.
     idempotent: Some(true),
     instance_fields: &["instance_id"],
