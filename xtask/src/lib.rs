@@ -58,6 +58,7 @@ pub mod codegen;
 pub mod measure;
 pub mod operations;
 pub mod spec;
+pub mod update;
 
 use std::path::{Path, PathBuf};
 
@@ -159,14 +160,31 @@ pub fn render(root: &Path) -> Result<([Output; 4], Vec<String>), String> {
     Ok(([spec, code, table, copy], merged.notes))
 }
 
+/// What [`write`] did beyond writing: the merge's notes, and the API change
+/// report when the merged spec changed.
+#[derive(Debug)]
+pub struct Written {
+    /// The merge's notes (see [`spec::Merged::notes`]).
+    pub notes: Vec<String>,
+    /// The change from the merged spec on disk before to the one written,
+    /// if it changed.
+    pub report: Option<api_diff::Report>,
+}
+
 /// Writes the generated files under `root`.
-pub fn write(root: &Path) -> Result<Vec<String>, String> {
+pub fn write(root: &Path) -> Result<Written, String> {
+    let before = std::fs::read_to_string(root.join(SPEC_PATH)).unwrap_or_default();
     let (outputs, notes) = render(root)?;
+    let report = (outputs[0].text != before).then(|| {
+        let old = serde_json::from_str(&before).unwrap_or(serde_json::Value::Null);
+        let new = serde_json::from_str(&outputs[0].text).unwrap_or(serde_json::Value::Null);
+        api_diff::compare(&old, &new)
+    });
     for out in outputs {
         let path = root.join(out.path);
         std::fs::write(&path, out.text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
-    Ok(notes)
+    Ok(Written { notes, report })
 }
 
 /// Regenerates the files in memory and returns a unified diff for each

@@ -25,6 +25,16 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Refresh openapi/upstream/ from the vendor's documents and regenerate:
+    /// the table's operations, found by method and path, one document per
+    /// table document; prints what changed and the API change report.
+    Update {
+        /// A directory of documents, one document (per-endpoint or the
+        /// vendor's combined one), or an http(s) URL to a document or, ending
+        /// in `/`, to a directory of them.
+        #[arg(long)]
+        from: String,
+    },
     /// Build and run the benchmarks in release mode and write BENCHMARKS.md.
     Bench,
     /// Clean release builds of a minimal crate that depends on vast-api-ext,
@@ -80,9 +90,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.unwrap_or_else(xtask::root);
     let result = match cli.command {
-        Command::Generate { check: false } => xtask::write(&root).map(|notes| {
-            for note in notes {
+        Command::Generate { check: false } => xtask::write(&root).map(|written| {
+            for note in &written.notes {
                 eprintln!("note: {note}");
+            }
+            if let Some(report) = &written.report {
+                eprintln!("the merged spec changed:");
+                print!("{}", report.render(xtask::api_diff::Format::Text));
             }
             eprintln!(
                 "wrote {}, {}, {} and {}",
@@ -104,6 +118,26 @@ fn main() -> ExitCode {
             }
             diffs.is_empty()
         }),
+        Command::Update { from } => {
+            let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+            xtask::update::update(&root, &from, xtask::operations::OPERATIONS, &date).map(
+                |updated| {
+                    for note in &updated.notes {
+                        eprintln!("note: {note}");
+                    }
+                    if updated.files.is_empty() {
+                        eprintln!("openapi/upstream is up to date with {from}");
+                    } else {
+                        eprintln!("changed: {}", updated.files.join(", "));
+                    }
+                    for line in updated.operations.iter().chain(&updated.operation_ids) {
+                        eprintln!("operation {line}");
+                    }
+                    print!("{}", updated.report.render(xtask::api_diff::Format::Text));
+                    true
+                },
+            )
+        }
         Command::Bench => xtask::bench::run(&root).map(|()| {
             eprintln!("wrote BENCHMARKS.md");
             true

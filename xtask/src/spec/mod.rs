@@ -72,11 +72,11 @@ mod example;
 pub mod openapi30;
 mod schemas;
 
-pub use document::{Document, escape, pointer, same_path};
+pub use document::{Document, Found, escape, pointer, same_path};
 pub use example::{example_of, take_example};
 
 use crate::operations::{self, Entry};
-use document::{Found, reference_of};
+use document::reference_of;
 use schemas::{SCHEMAS, Schemas};
 use serde_json::{Map, Value, json};
 use std::path::Path;
