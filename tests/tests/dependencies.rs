@@ -2,7 +2,7 @@
 //! build (`cargo tree -e normal`, so nothing is built): never a code
 //! generator; `aws-lc-sys` only with `rustls` (the default), `openssl-sys`
 //! only with `native-tls`; schemars only with `schemars`; and vast-mock
-//! without the HTTP client.
+//! without the HTTP client; xtask without any crate it generates.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -150,4 +150,17 @@ fn the_check_sees_the_generator_where_it_is() {
         tree.contains("progenitor-impl") && tree.contains("typify"),
         "{tree:?}"
     );
+}
+
+#[test]
+fn xtask_depends_on_no_crate_it_generates_or_that_uses_generated_code() {
+    // A regeneration that breaks the crates above vast-api must leave
+    // `cargo xtask` able to build, to regenerate back.
+    let tree = default_tree("xtask");
+    assert_without(
+        &tree,
+        &["vast-api", "vast-api-ext", "vast-cli", "vast-mock"],
+        "xtask",
+    );
+    assert_with(&tree, &["progenitor"], "xtask");
 }

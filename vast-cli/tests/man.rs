@@ -111,11 +111,13 @@ fn diff(path: &str, current: &str, rendered: &str) -> Option<String> {
         similar::TextDiff::from_lines(current, rendered)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("{path} (checked in)"), &format!("{path} (rendered)"))
+            .header(
+                &format!("{path} (checked in)"),
+                &format!("{path} (rendered)"),
+            )
             .to_string()
     })
 }
-
 
 /// This crate's directory.
 fn root() -> &'static std::path::Path {

@@ -65,7 +65,11 @@ pub fn generate(spec_json: &str) -> Result<String, String> {
 
 /// Every `$ref` in `value` (at `at` in `root`) is a local pointer that
 /// resolves in `root`.
-pub fn check_refs(root: &serde_json::Value, value: &serde_json::Value, at: &str) -> Result<(), String> {
+pub fn check_refs(
+    root: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+) -> Result<(), String> {
     use serde_json::Value;
     match value {
         Value::Object(map) => {

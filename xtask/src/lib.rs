@@ -83,12 +83,16 @@ pub const GENERATED_PATH: &str = "vast-api/src/generated.rs";
 /// The generated operation table's path, relative to the repository root.
 pub const OPERATIONS_PATH: &str = "vast-api/src/operations.rs";
 
-/// The repository root (the parent of this crate's directory).
+/// The repository root: the parent of this crate's directory, as cargo
+/// gives it when it runs xtask or its tests (`CARGO_MANIFEST_DIR` at run
+/// time), else where this xtask was built from. The run-time value comes
+/// first: a build shared between two checkouts must not send one
+/// checkout's xtask to work on the other.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the root")
-        .to_path_buf()
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
 /// Produces the generated files from the upstream documents in `upstream`
@@ -123,7 +127,8 @@ pub fn outputs(merged: &spec::Merged) -> Result<[Output; 3], String> {
 }
 
 /// `error` with the operations it concerns named first: those whose path in
-/// the merged spec, or one of whose body schemas, its pointer names.
+/// the merged spec, or one of whose body schemas, its pointer names; when it
+/// names none (a generator panic), those the generator fails on alone.
 fn in_context(merged: &spec::Merged, error: String) -> String {
     let concerned: Vec<String> = merged
         .operations
@@ -140,11 +145,32 @@ fn in_context(merged: &spec::Merged, error: String) -> String {
         })
         .map(spec::Resolved::label)
         .collect();
+    let concerned = if concerned.is_empty() {
+        alone_failing(merged)
+    } else {
+        concerned
+    };
     if concerned.is_empty() {
         error
     } else {
         format!("{}: {error}", concerned.join("; "))
     }
+}
+
+/// The operations the generator fails on when the merged spec holds only
+/// that one.
+fn alone_failing(merged: &spec::Merged) -> Vec<String> {
+    merged
+        .operations
+        .iter()
+        .filter(|op| {
+            let mut alone = merged.spec.clone();
+            let item = &merged.spec["paths"][op.entry.path][op.entry.method];
+            alone["paths"] = serde_json::json!({ op.entry.path: { op.entry.method: item } });
+            codegen::generate(&spec::render(&alone)).is_err()
+        })
+        .map(spec::Resolved::label)
+        .collect()
 }
 
 /// Produces the generated files of the repository at `root` from its

@@ -199,7 +199,10 @@ fn man(root: &std::path::Path, check: bool) -> Result<bool, String> {
         .current_dir(root)
         .args(["test", "--quiet", "-p", "vast-cli", "--test", "man"]);
     if !check {
-        command.env("VAST_WRITE_MAN_PAGES", "1").arg("--").arg("--nocapture");
+        command
+            .env("VAST_WRITE_MAN_PAGES", "1")
+            .arg("--")
+            .arg("--nocapture");
     }
     let status = command
         .status()

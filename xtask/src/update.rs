@@ -102,7 +102,10 @@ pub fn fetch(from: &str, table: &[Entry]) -> Result<Vec<Fetched>, String> {
                     .file_name()
                     .to_string_lossy()
                     .into_owned();
-                if [".yaml", ".yml", ".json"].iter().any(|ext| name.ends_with(ext)) {
+                if [".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+                {
                     names.push(name);
                 }
             }
@@ -208,8 +211,7 @@ pub fn select(source: &[Fetched], table: &[Entry]) -> Result<Vec<Fetched>, Strin
             }
         }
         let home = homes[0];
-        let verbatim = homes.iter().all(|h| *h == home)
-            && found_ops[home].len() == entries.len();
+        let verbatim = homes.iter().all(|h| *h == home) && found_ops[home].len() == entries.len();
         let text = if verbatim {
             source[home].text.clone()
         } else {
@@ -269,7 +271,11 @@ fn extract(
 
 /// Adds to `components` every component `value` refers to in `doc`, and
 /// what those refer to in turn.
-fn collect_refs(doc: &Document, value: &Value, components: &mut Map<String, Value>) -> Result<(), String> {
+fn collect_refs(
+    doc: &Document,
+    value: &Value,
+    components: &mut Map<String, Value>,
+) -> Result<(), String> {
     match value {
         Value::Object(map) => {
             if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
@@ -335,8 +341,7 @@ pub fn update(root: &Path, from: &str, table: &[Entry], date: &str) -> Result<Up
     for old in &old_docs {
         if !fetched.iter().any(|f| f.name == old.name) {
             let path = upstream.join(&old.name);
-            std::fs::remove_file(&path)
-                .map_err(|e| format!("removing {}: {e}", path.display()))?;
+            std::fs::remove_file(&path).map_err(|e| format!("removing {}: {e}", path.display()))?;
             files.push(format!("{}/{} (removed)", crate::UPSTREAM_DIR, old.name));
         }
     }
@@ -369,7 +374,10 @@ pub fn update(root: &Path, from: &str, table: &[Entry], date: &str) -> Result<Up
         .iter()
         .filter_map(|r| {
             let id = r.entry.operation_id;
-            let old = old_ids.iter().find(|(o, _)| o == id).map(|(_, up)| up.clone());
+            let old = old_ids
+                .iter()
+                .find(|(o, _)| o == id)
+                .map(|(_, up)| up.clone());
             match old {
                 Some(old) if old != r.upstream_operation_id => Some(format!(
                     "{id}: upstream operationId {} → {}",
@@ -420,7 +428,9 @@ mod tests {
     use crate::operations::OPERATIONS;
 
     fn fixture(dir: &str) -> Vec<Fetched> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(dir);
         fetch(dir.to_str().unwrap(), OPERATIONS).unwrap()
     }
 
@@ -445,7 +455,9 @@ mod tests {
             .collect();
         let err = select(&source, OPERATIONS).unwrap_err();
         assert!(
-            err.contains("post /api/v0/commands/rclone/ (cloudCopy): the source has no such operation"),
+            err.contains(
+                "post /api/v0/commands/rclone/ (cloudCopy): the source has no such operation"
+            ),
             "{err}"
         );
     }
@@ -453,14 +465,24 @@ mod tests {
     #[test]
     fn an_operation_the_source_has_twice_is_named_with_both_documents() {
         let mut source = fixture("vendor");
-        let copy = source.iter().find(|f| f.name == "copy.yaml").unwrap().clone();
+        let copy = source
+            .iter()
+            .find(|f| f.name == "copy.yaml")
+            .unwrap()
+            .clone();
         source.push(Fetched {
             name: "copy-again.yaml".into(),
             text: copy.text,
         });
         let err = select(&source, OPERATIONS).unwrap_err();
-        assert!(err.contains("put /api/v0/commands/copy_direct/ (copy): the source has it twice"), "{err}");
-        assert!(err.contains("copy-again.yaml") && err.contains("copy.yaml"), "{err}");
+        assert!(
+            err.contains("put /api/v0/commands/copy_direct/ (copy): the source has it twice"),
+            "{err}"
+        );
+        assert!(
+            err.contains("copy-again.yaml") && err.contains("copy.yaml"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -76,10 +76,10 @@ impl Document {
                 "{}, at #/openapi: expected an OpenAPI 3.0.x or 3.1.x document, found {}; \
                  convert it (Swagger 2.0 documents are not read)",
                 self.name,
-                self.value.get("openapi").or(self.value.get("swagger")).map_or_else(
-                    || "no `openapi` field".to_owned(),
-                    Value::to_string
-                )
+                self.value
+                    .get("openapi")
+                    .or(self.value.get("swagger"))
+                    .map_or_else(|| "no `openapi` field".to_owned(), Value::to_string)
             )),
         }
     }
@@ -201,7 +201,10 @@ mod tests {
 
     #[test]
     fn paths_match_with_or_without_their_trailing_slash() {
-        assert!(same_path("/api/v0/commands/rclone/", "/api/v0/commands/rclone"));
+        assert!(same_path(
+            "/api/v0/commands/rclone/",
+            "/api/v0/commands/rclone"
+        ));
         assert!(same_path("/a", "/a"));
         assert!(!same_path("/a/", "/b/"));
     }
@@ -211,7 +214,10 @@ mod tests {
         assert_eq!(doc("openapi: 3.0.0").check_version(), Ok("3.0.0"));
         assert_eq!(doc("openapi: 3.1.0").check_version(), Ok("3.1.0"));
         let err = doc("swagger: '2.0'").check_version().unwrap_err();
-        assert!(err.contains("d.yaml, at #/openapi") && err.contains("2.0"), "{err}");
+        assert!(
+            err.contains("d.yaml, at #/openapi") && err.contains("2.0"),
+            "{err}"
+        );
         let err = doc("openapi: 3.0").check_version().unwrap_err();
         assert!(err.contains("found 3.0"), "{err}");
     }

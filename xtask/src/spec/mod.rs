@@ -164,7 +164,10 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Document>, String> {
     for file in listing {
         let file = file.map_err(|e| format!("reading {}: {e}", dir.display()))?;
         let name = file.file_name().to_string_lossy().into_owned();
-        if [".yaml", ".yml", ".json"].iter().any(|ext| name.ends_with(ext)) {
+        if [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        {
             names.push(name);
         }
     }
@@ -332,12 +335,19 @@ fn prepare(entry: &Entry, found: &Found, notes: &mut Vec<String>) -> Result<Valu
     let at = found.pointer();
     let mut op = found.operation.clone();
     inline(doc, &mut op, &at, 0).map_err(|e| format!("{here}, {e}"))?;
-    let map = op.as_object_mut().ok_or(format!("{here}, at {at}: not an object"))?;
+    let map = op
+        .as_object_mut()
+        .ok_or(format!("{here}, at {at}: not an object"))?;
 
     if let Some(shared) = doc.path_parameters(found.path) {
         let mut shared = shared.clone();
-        inline(doc, &mut shared, &pointer(&["paths", found.path, "parameters"]), 0)
-            .map_err(|e| format!("{here}, {e}"))?;
+        inline(
+            doc,
+            &mut shared,
+            &pointer(&["paths", found.path, "parameters"]),
+            0,
+        )
+        .map_err(|e| format!("{here}, {e}"))?;
         let own = map.entry("parameters").or_insert_with(|| json!([]));
         if let (Some(own), Some(shared)) = (own.as_array_mut(), shared.as_array()) {
             let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
@@ -447,7 +457,10 @@ fn inline(doc: &Document, value: &mut Value, at: &str, depth: usize) -> Result<(
 
 /// The JSON bodies of a prepared operation: (media type, the table's pin,
 /// status (`None` for the request)).
-fn bodies<'a>(entry: &'a Entry, op: &'a Value) -> Vec<(&'a Value, Option<&'a str>, Option<&'a str>)> {
+fn bodies<'a>(
+    entry: &'a Entry,
+    op: &'a Value,
+) -> Vec<(&'a Value, Option<&'a str>, Option<&'a str>)> {
     let mut out = Vec::new();
     if let Some(media) = op.pointer("/requestBody/content/application~1json") {
         out.push((media, entry.request, None));
@@ -476,6 +489,18 @@ fn name_bodies(
     let at = found.pointer();
 
     let media_at = format!("{at}/requestBody/content/application~1json");
+    if let Some(content) = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+        && let Some(other) = content.keys().find(|k| *k != "application/json")
+        && content.contains_key("application/json")
+    {
+        return Err(format!(
+            "{here}, at {at}/requestBody/content: the request body may be sent as `{other}` \
+             too; the merge reads only `application/json` request bodies (the generated \
+             client sends one media type): drop the other upstream"
+        ));
+    }
     let media = op
         .pointer_mut("/requestBody/content/application~1json")
         .ok_or_else(|| {
@@ -490,7 +515,8 @@ fn name_bodies(
         entry.request,
         &derived_name(entry, None),
         schemas,
-        &format!("{here}, at {media_at}"),
+        &here,
+        &media_at,
     )?;
 
     let responses = op
@@ -499,7 +525,8 @@ fn name_bodies(
         .ok_or_else(|| format!("{here}, at {at}/responses: no `responses` object"))?;
     let mut named = Vec::new();
     for (status, response) in responses.iter_mut() {
-        let where_ = format!("{here}, at {at}/responses/{}", escape(status));
+        let response_at = format!("{at}/responses/{}", escape(status));
+        let where_ = format!("{here}, at {response_at}");
         let code: u16 = status
             .parse()
             .ok()
@@ -528,7 +555,8 @@ fn name_bodies(
             entry.pin(status),
             &derived_name(entry, Some(code)),
             schemas,
-            &format!("{where_}/content/application~1json"),
+            &here,
+            &format!("{response_at}/content/application~1json"),
         )?;
         named.push((code, name));
     }
@@ -573,19 +601,20 @@ fn name_body(
     pin: Option<&str>,
     derived: &str,
     schemas: &mut Schemas,
+    context: &str,
     at: &str,
 ) -> Result<String, String> {
     let schema = media
         .get("schema")
-        .ok_or_else(|| format!("{at}: no `schema`"))?;
+        .ok_or_else(|| format!("{context}, at {at}: no `schema`"))?;
     let (name, schema, component) = match reference_of(schema) {
         Some(reference) => {
             let target = doc
                 .component(reference)
-                .map_err(|e| format!("{at}/schema: {e}"))?;
+                .map_err(|e| format!("{context}, at {at}/schema: {e}"))?;
             if target.kind != "schemas" {
                 return Err(format!(
-                    "{at}/schema: `$ref: {reference}` is not a schema"
+                    "{context}, at {at}/schema: `$ref: {reference}` is not a schema"
                 ));
             }
             let name = pin.map_or_else(|| schemas.name_of(doc, &target.name), str::to_owned);
@@ -599,16 +628,20 @@ fn name_body(
             view[key] = value.clone();
         }
     }
-    let example = take_example(&mut view).map_err(|e| format!("{at}: {e}"))?;
+    let example = take_example(&mut view).map_err(|e| format!("{context}, at {at}: {e}"))?;
     let mut schema = view["schema"].take();
     let mut stack: Vec<String> = component.into_iter().collect();
-    schemas.carry_refs(doc, &mut schema, &format!("{at}/schema"), &mut stack)?;
-    schemas.add(&name, schema, format!("{at}/schema"))?;
+    let schema_at = format!("{at}/schema");
+    schemas.carry_refs(doc, &mut schema, context, &schema_at, &mut stack)?;
+    schemas.add(&name, schema, format!("{context}, at {schema_at}"))?;
     let media = media
         .as_object_mut()
-        .ok_or_else(|| format!("{at}: not an object"))?;
+        .ok_or_else(|| format!("{context}, at {at}: not an object"))?;
     media.remove("example");
-    media.insert("schema".into(), json!({ "$ref": format!("{SCHEMAS}{name}") }));
+    media.insert(
+        "schema".into(),
+        json!({ "$ref": format!("{SCHEMAS}{name}") }),
+    );
     if let Some(example) = example {
         media.insert("example".into(), example);
     }

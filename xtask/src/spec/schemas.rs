@@ -1,6 +1,6 @@
 //! The merged spec's `components/schemas`: which name each body schema gets, and the components a schema refers to, carried along.
 
-use super::document::{Document, reference_of};
+use super::document::{Document, escape};
 use super::openapi30::to_openapi_30;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -59,51 +59,48 @@ impl Schemas {
         }
     }
 
-    /// Rewrites every schema `$ref` inside `schema` (at `at` in `document`)
-    /// to its merged name and carries the component it points at, and what
-    /// that refers to in turn. `stack` holds the components being carried,
-    /// so a cycle is refused (the API's bodies are not recursive, and a
-    /// generator may not terminate on one).
+    /// Rewrites every schema `$ref` inside `schema` to its merged name and
+    /// carries the component it points at, and what that refers to in turn.
+    /// `context` names the document and operation (`copy.yaml, put … (copy)`)
+    /// and `at` is the JSON pointer of `schema` in the document, for
+    /// messages. `stack` holds the components being carried, so a cycle is
+    /// refused (the API's bodies are not recursive, and a generator may not
+    /// terminate on one).
     pub fn carry_refs(
         &mut self,
         document: &Document,
         schema: &mut Value,
+        context: &str,
         at: &str,
         stack: &mut Vec<String>,
     ) -> Result<(), String> {
         match schema {
             Value::Object(map) => {
-                if let Some(reference) = reference_of(&Value::Object(map.clone())) {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str).map(str::to_owned)
+                {
                     let target = document
-                        .component(reference)
-                        .map_err(|e| format!("{}, at {at}: {e}", document.name))?;
+                        .component(&reference)
+                        .map_err(|e| format!("{context}, at {at}: {e}"))?;
                     if target.kind != "schemas" {
                         return Err(format!(
-                            "{}, at {at}: a schema refers to {reference}, which is not a schema",
-                            document.name
+                            "{context}, at {at}: a schema refers to {reference}, which is not a schema"
                         ));
                     }
                     if stack.contains(&target.name) {
                         stack.push(target.name.clone());
                         return Err(format!(
-                            "{}, at {at}: the schemas refer to each other in a cycle ({}); \
+                            "{context}, at {at}: the schemas refer to each other in a cycle ({}); \
                              recursive bodies are not supported",
-                            document.name,
                             stack.join(" → ")
                         ));
                     }
                     let name = self.name_of(document, &target.name);
-                    let origin = format!(
-                        "{}, at {}{}",
-                        document.name,
-                        "#/components/schemas/",
-                        super::document::escape(&target.name)
-                    );
+                    let here = format!("#/components/schemas/{}", escape(&target.name));
                     let mut carried = target.value.clone();
                     stack.push(target.name.clone());
-                    self.carry_refs(document, &mut carried, &origin, stack)?;
+                    self.carry_refs(document, &mut carried, context, &here, stack)?;
                     stack.pop();
-                    self.add(&name, carried, origin)?;
+                    self.add(&name, carried, format!("{context}, at {here}"))?;
                     map.insert("$ref".into(), format!("{SCHEMAS}{name}").into());
                     return Ok(());
                 }
@@ -114,13 +111,13 @@ impl Schemas {
                         // The keys of `properties` are field names.
                         ("properties", Value::Object(fields)) => {
                             for (field, property) in fields.iter_mut() {
-                                let here = format!("{at}/properties/{}", super::document::escape(field));
-                                self.carry_refs(document, property, &here, stack)?;
+                                let here = format!("{at}/properties/{}", escape(field));
+                                self.carry_refs(document, property, context, &here, stack)?;
                             }
                         }
                         (_, child) => {
-                            let here = format!("{at}/{}", super::document::escape(key));
-                            self.carry_refs(document, child, &here, stack)?;
+                            let here = format!("{at}/{}", escape(key));
+                            self.carry_refs(document, child, context, &here, stack)?;
                         }
                     }
                 }
@@ -128,7 +125,7 @@ impl Schemas {
             }
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    self.carry_refs(document, item, &format!("{at}/{i}"), stack)?;
+                    self.carry_refs(document, item, context, &format!("{at}/{i}"), stack)?;
                 }
                 Ok(())
             }
@@ -157,10 +154,16 @@ mod tests {
         let mut schemas = Schemas::default();
         let mut body = json!({"properties": {"detail": {"$ref": "#/components/schemas/Detail"}}});
         schemas
-            .carry_refs(&d, &mut body, "#/x", &mut Vec::new())
+            .carry_refs(&d, &mut body, "d.yaml", "#/x", &mut Vec::new())
             .unwrap();
-        assert_eq!(body["properties"]["detail"]["$ref"], "#/components/schemas/Detail");
-        assert_eq!(schemas.map["Detail"]["properties"]["code"]["type"], "string");
+        assert_eq!(
+            body["properties"]["detail"]["$ref"],
+            "#/components/schemas/Detail"
+        );
+        assert_eq!(
+            schemas.map["Detail"]["properties"]["code"]["type"],
+            "string"
+        );
     }
 
     #[test]
@@ -172,7 +175,7 @@ mod tests {
         assert_eq!(schemas.name_of(&d, "Error"), "ApiError");
         let mut body = json!({"items": {"$ref": "#/components/schemas/Error"}});
         schemas
-            .carry_refs(&d, &mut body, "#/x", &mut Vec::new())
+            .carry_refs(&d, &mut body, "d.yaml", "#/x", &mut Vec::new())
             .unwrap();
         assert_eq!(body["items"]["$ref"], "#/components/schemas/ApiError");
         assert!(schemas.map.contains_key("ApiError"));
@@ -186,14 +189,17 @@ mod tests {
         }));
         let mut body = json!({"$ref": "#/components/schemas/A"});
         let err = Schemas::default()
-            .carry_refs(&d, &mut body, "#/top", &mut Vec::new())
+            .carry_refs(&d, &mut body, "d.yaml", "#/top", &mut Vec::new())
             .unwrap_err();
         assert!(err.contains("A → B → A"), "{err}");
-        assert!(err.contains("d.yaml, at #/components/schemas/B/items"), "{err}");
+        assert!(
+            err.contains("d.yaml, at #/components/schemas/B/items"),
+            "{err}"
+        );
 
         let mut body = json!({"properties": {"x": {"$ref": "#/components/schemas/Nope"}}});
         let err = Schemas::default()
-            .carry_refs(&d, &mut body, "#/top", &mut Vec::new())
+            .carry_refs(&d, &mut body, "d.yaml", "#/top", &mut Vec::new())
             .unwrap_err();
         assert!(err.contains("d.yaml, at #/top/properties/x"), "{err}");
         assert!(err.contains("points at nothing"), "{err}");
@@ -211,7 +217,10 @@ mod tests {
         let err = schemas
             .add("Error", json!({"type": "string"}), "c.yaml, at #/3".into())
             .unwrap_err();
-        assert!(err.contains("c.yaml, at #/3") && err.contains("a.yaml, at #/1"), "{err}");
+        assert!(
+            err.contains("c.yaml, at #/3") && err.contains("a.yaml, at #/1"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -223,6 +232,9 @@ mod tests {
         schemas
             .add("S", json!({"nullable": true, "type": "string"}), "b".into())
             .unwrap();
-        assert_eq!(schemas.map["S"], json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            schemas.map["S"],
+            json!({"type": "string", "nullable": true})
+        );
     }
 }

@@ -112,7 +112,10 @@ fn the_upstream_operation_id_is_not_the_identity_method_and_path_are() {
     });
     assert_eq!(merge(&docs, OPERATIONS).unwrap().spec, merged.spec);
     let docs = upstream_with("copy.yaml", |d| {
-        d["paths"][COPY]["put"].as_object_mut().unwrap().remove("operationId");
+        d["paths"][COPY]["put"]
+            .as_object_mut()
+            .unwrap()
+            .remove("operationId");
     });
     assert_eq!(merge(&docs, OPERATIONS).unwrap().spec, merged.spec);
 }
@@ -150,7 +153,10 @@ fn responses_follow_the_spec_not_the_table() {
     let err = merge(&docs, OPERATIONS).unwrap_err();
     // Its body differs from the 400's, and progenitor allows one error type.
     assert!(err.contains("CancelSync503Response"), "{err}");
-    assert!(err.contains("the error answer 400's is `ApiError`"), "{err}");
+    assert!(
+        err.contains("the error answer 400's is `ApiError`"),
+        "{err}"
+    );
     assert!(
         err.contains("cancel_sync.yaml, delete /api/v0/commands/rclone/ (cancelSync), at #/paths/~1api~1v0~1commands~1rclone~1/delete/responses/503"),
         "{err}"
@@ -189,10 +195,12 @@ fn responses_follow_the_spec_not_the_table() {
         "{:?}",
         merged.notes
     );
-    assert!(!merged.spec["components"]["schemas"]
-        .as_object()
-        .unwrap()
-        .contains_key("Error"));
+    assert!(
+        !merged.spec["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .contains_key("Error")
+    );
 }
 
 #[test]
@@ -222,7 +230,10 @@ fn unpinned_bodies_are_named_after_their_component_or_their_operation() {
             (404, "Error".to_owned())
         ]
     );
-    assert_eq!(derived_name(&OPERATIONS[1], Some(503)), "CloudCopy503Response");
+    assert_eq!(
+        derived_name(&OPERATIONS[1], Some(503)),
+        "CloudCopy503Response"
+    );
 }
 
 #[test]
@@ -253,7 +264,10 @@ fn two_documents_components_of_one_name_that_differ_are_refused() {
     }
     let err = merge(&docs, &table).unwrap_err();
     assert!(err.contains("named `Error`"), "{err}");
-    assert!(err.contains("copy.yaml") && err.contains("cancel_sync.yaml"), "{err}");
+    assert!(
+        err.contains("copy.yaml") && err.contains("cancel_sync.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -264,7 +278,10 @@ fn the_merged_spec_declares_its_own_info_server_and_bearer_scheme() {
     assert_eq!(spec["info"], info());
     assert_eq!(spec["servers"][0]["url"], SERVER_URL);
     assert_eq!(spec["security"], json!([{BEARER: []}]));
-    assert_eq!(spec["components"]["securitySchemes"][BEARER]["scheme"], "bearer");
+    assert_eq!(
+        spec["components"]["securitySchemes"][BEARER]["scheme"],
+        "bearer"
+    );
     for entry in OPERATIONS {
         let op = &spec["paths"][entry.path][entry.method];
         assert!(op.get("security").is_none(), "{}", entry.operation_id);
