@@ -3,14 +3,14 @@
 use crate::Operation;
 use crate::body::MockBody;
 use crate::fault::{Fault, FaultBody, When};
-use crate::spec::{self, OperationKey, OperationSpec, Spec, Violation};
+use crate::spec::{self, OperationKey, OperationSpec, Spec, Violation, envelope};
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::header::{ALLOW, CONNECTION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::io;
@@ -974,17 +974,6 @@ fn unknown_instance(
         status,
         &shared.spec.answer(Some(op), status, body),
     ))
-}
-
-/// The API's envelope `{success, error, msg}` (no `error` when `None`).
-fn envelope(success: bool, error: Option<&str>, msg: String) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("success".into(), Value::Bool(success));
-    if let Some(error) = error {
-        fields.insert("error".into(), Value::from(error));
-    }
-    fields.insert("msg".into(), Value::String(msg));
-    fields
 }
 
 /// The answer to a request that breaks a rule: the envelope with the
