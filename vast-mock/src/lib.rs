@@ -42,6 +42,7 @@
 
 mod body;
 mod fault;
+mod instances;
 mod server;
 pub mod spec;
 
@@ -51,8 +52,11 @@ pub mod spec;
 struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
+pub use instances::Instances;
+#[allow(deprecated)]
+pub use server::Applied;
 pub use server::{
-    Applied, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Instances, MockServer,
+    AppliedOperation, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, MockServer,
     MockServerBuilder, RecordedRequest,
 };
 pub use spec::{OperationKey, Violation};

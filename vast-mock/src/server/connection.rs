@@ -1,0 +1,74 @@
+//! Connections: the accept loop, one hyper HTTP/1 connection per client, and closing one without an answer.
+
+use super::Shared;
+use super::pipeline::{self, Reply};
+use crate::body::MockBody;
+use hyper::Response;
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+/// Accepts connections until aborted (dropping the server aborts it, and
+/// with it every connection task).
+pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "vast-mock: accept failed");
+                    // Out of file descriptors and the like: give the system a moment.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Serves one connection's requests through the [`pipeline`], until the
+/// client closes it or a request's [`Reply::Close`] does.
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let drop_now = Arc::new(Notify::new());
+    let signal = Arc::clone(&drop_now);
+    let buffer = shared.limits.hyper_buffer();
+    let service = hyper::service::service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        let signal = Arc::clone(&signal);
+        async move {
+            match pipeline::handle(request, &shared).await {
+                Reply::Answer(response) => Ok(response),
+                Reply::Close => drop_connection(&signal).await,
+            }
+        }
+    });
+    // `half_close`: a client may shut down its sending side once the
+    // request is sent and still read the answer (hyper's default drops such
+    // a connection unanswered if the EOF is seen before the answer is ready).
+    let connection = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(buffer)
+        .half_close(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        result = connection => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "vast-mock: connection ended with an error");
+            }
+        }
+        // Dropping the connection future closes the socket without an answer.
+        () = drop_now.notified() => {}
+    }
+}
+
+/// Closes the connection: wakes `serve_connection`, which drops it; never returns.
+async fn drop_connection(signal: &Notify) -> Result<Response<MockBody>, Infallible> {
+    signal.notify_one();
+    std::future::pending().await
+}

@@ -1,0 +1,285 @@
+//! The mock server: its public handle ([`MockServer`]) and what its parts share.
+//!
+//! The parts, one job each: [`builder`] configures and starts it,
+//! [`connection`] accepts connections and hands each request to
+//! [`pipeline`], the request's way through the mock as named stages, which
+//! uses [`limits`] (the read caps), [`record`] (what the mock remembers),
+//! [`rate_limit`], [`results`] (the result links) and [`respond`] (building
+//! answers).
+
+mod builder;
+mod connection;
+mod limits;
+mod pipeline;
+mod rate_limit;
+mod record;
+mod respond;
+mod results;
+
+pub use builder::MockServerBuilder;
+pub use limits::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES};
+#[allow(deprecated)]
+pub use record::Applied;
+pub use record::{AppliedOperation, RecordedRequest};
+
+use crate::fault::{Fault, When};
+use crate::instances::Instances;
+use crate::spec::{OperationKey, OperationSpec, Spec};
+use limits::Limits;
+use rate_limit::RateLimit;
+use record::Records;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// A scripted fault: `fault` for the requests of the operation at index
+/// `operation` (its position in the served spec) that `when` selects.
+struct Script {
+    operation: usize,
+    when: When,
+    fault: Fault,
+}
+
+/// What the mock remembers and what can change while it runs.
+#[derive(Default)]
+struct State {
+    records: Records,
+    scripts: Vec<Script>,
+    instances: Instances,
+    rate: RateLimit,
+    api_key: Option<String>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the API key.
+        f.debug_struct("State")
+            .field("requests", &self.records.requests.len())
+            .field("applied", &self.records.applied.len())
+            .field("instances", &self.instances)
+            .field("min_interval", &self.rate.min_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// Sizes the per-operation data for a spec of `operations` operations.
+    fn size_for(&mut self, operations: usize) {
+        self.records.size_for(operations);
+        self.rate.size_for(operations);
+    }
+
+    /// The first scripted fault for the `nth` request of the operation at `index`.
+    fn fault_for(&self, index: usize, nth: u64) -> Option<Fault> {
+        self.scripts
+            .iter()
+            .find(|s| s.operation == index && s.when.matches(nth))
+            .map(|s| s.fault.clone())
+    }
+}
+
+/// What the server's tasks and its handle share.
+struct Shared {
+    uri: String,
+    limits: Limits,
+    spec: Arc<Spec>,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave State half-updated in a
+        // way that matters to a mock, so a poisoned lock is used as is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The running mock. Serves until dropped.
+///
+/// See the [crate docs](crate) for an example.
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection.
+        self.task.abort();
+    }
+}
+
+impl MockServer {
+    /// Starts a mock with the defaults on `127.0.0.1:0`.
+    pub async fn start() -> io::Result<MockServer> {
+        MockServer::builder().start().await
+    }
+
+    /// A builder for a mock with non-default settings.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::new()
+    }
+
+    /// The spec it serves (the embedded one unless
+    /// [`MockServerBuilder::spec`] gave another).
+    pub fn spec(&self) -> &Spec {
+        &self.shared.spec
+    }
+
+    /// The index of `op` in the served spec.
+    ///
+    /// # Panics
+    /// If the spec has no such operation: a fault or an interval for it
+    /// could never apply, and a test relying on it would pass for nothing.
+    fn index(&self, op: impl OperationKey) -> usize {
+        match index_of(&self.shared.spec, op.operation_id()) {
+            Ok(index) => index,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash): pass it to
+    /// `vast_api::Client::with_api_key`.
+    pub fn uri(&self) -> String {
+        self.shared.uri.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every recorded request, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .state()
+            .records
+            .requests
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Every applied operation, oldest first.
+    pub fn applied(&self) -> Vec<AppliedOperation> {
+        self.shared
+            .state()
+            .records
+            .applied
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests of `op` arrived (since start or
+    /// [`clear`](Self::clear)); 0 for an operation the spec does not have.
+    pub fn request_count(&self, op: impl OperationKey) -> u64 {
+        let Some(op) = self.shared.spec.operation(op) else {
+            return 0;
+        };
+        self.shared.state().records.counts[op.index()]
+    }
+
+    /// How many requests of `op` were applied (since start or
+    /// [`clear`](Self::clear)); 0 for an operation the spec does not have.
+    pub fn applied_count(&self, op: impl OperationKey) -> u64 {
+        let Some(op) = self.shared.spec.operation(op) else {
+            return 0;
+        };
+        self.shared.state().records.applied_counts[op.index()]
+    }
+
+    /// Forgets the recorded requests, applied operations, per-operation
+    /// counters (so [`When::Nth`] counts from 1 again) and the rate limit's
+    /// memory. Scripted faults and settings stay; see [`clear_faults`](Self::clear_faults).
+    pub fn clear(&self) {
+        let mut state = self.shared.state();
+        state.records.clear();
+        state.rate.forget();
+    }
+
+    /// Removes every scripted fault.
+    pub fn clear_faults(&self) {
+        self.shared.state().scripts.clear();
+    }
+
+    /// Scripts `fault` for the requests of `op` that `when` selects. When
+    /// several scripts select a request, the first scripted wins.
+    ///
+    /// # Panics
+    /// If the served spec has no operation `op` (a string operationId can
+    /// be misspelt).
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use vast_mock::{Fault, MockServer, Operation, When};
+    /// let mock = MockServer::start().await?;
+    /// // First cloud copy: 429 with Retry-After: 2 and a plain-text body.
+    /// mock.fault(Operation::CloudCopy, When::Nth(1), Fault::too_many_requests().with_retry_after_secs(2));
+    /// // Second copy: applied, then the connection drops.
+    /// mock.fault(Operation::Copy, When::Nth(2), Fault::DropAfterApply);
+    /// // Every cancel sync: the answer's headers come 5 s late.
+    /// mock.fault(Operation::CancelSync, When::Always, Fault::DelayHeaders(Duration::from_secs(5)));
+    /// # Ok(()) }
+    /// ```
+    pub fn fault(&self, op: impl OperationKey, when: When, fault: Fault) {
+        let operation = self.index(op);
+        self.shared.state().scripts.push(Script {
+            operation,
+            when,
+            fault,
+        });
+    }
+
+    /// Scripts `fault` for the next request of `op` only.
+    ///
+    /// # Panics
+    /// As [`fault`](Self::fault).
+    pub fn fault_next(&self, op: impl OperationKey, fault: Fault) {
+        let operation = self.index(op);
+        let mut state = self.shared.state();
+        let next = state.records.counts[operation] + 1;
+        state.scripts.push(Script {
+            operation,
+            when: When::Nth(next),
+            fault,
+        });
+    }
+
+    /// Replaces the known instances.
+    pub fn set_instances(&self, instances: Instances) {
+        self.shared.state().instances = instances;
+    }
+
+    /// Sets (or, with `None`, removes) `op`'s minimum interval (see
+    /// [`MockServerBuilder::min_interval`]).
+    ///
+    /// # Panics
+    /// As [`fault`](Self::fault).
+    pub fn set_min_interval(&self, op: impl OperationKey, interval: Option<Duration>) {
+        let operation = self.index(op);
+        self.shared.state().rate.min_interval[operation] = interval;
+    }
+}
+
+/// The index of the operation `id` in `spec`, or an error naming it.
+fn index_of(spec: &Spec, id: &str) -> io::Result<usize> {
+    spec.operation(id).map(OperationSpec::index).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("vast-mock: the spec has no operation {id}"),
+        )
+    })
+}
