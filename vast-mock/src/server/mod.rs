@@ -22,7 +22,7 @@ pub use limits::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES};
 pub use record::Applied;
 pub use record::{AppliedOperation, RecordedRequest};
 
-use crate::fault::{Fault, When};
+use crate::fault::{Candidate, Fault, When};
 use crate::instances::Instances;
 use crate::spec::{OperationKey, OperationSpec, Spec};
 use limits::Limits;
@@ -71,11 +71,11 @@ impl State {
         self.rate.size_for(operations);
     }
 
-    /// The first scripted fault for the `nth` request of the operation at `index`.
-    fn fault_for(&self, index: usize, nth: u64) -> Option<Fault> {
+    /// The first scripted fault that selects `request` of the operation at `index`.
+    fn fault_for(&self, index: usize, request: &Candidate<'_>) -> Option<Fault> {
         self.scripts
             .iter()
-            .find(|s| s.operation == index && s.when.matches(nth))
+            .find(|s| s.operation == index && s.when.selects(request))
             .map(|s| s.fault.clone())
     }
 }
@@ -232,6 +232,8 @@ impl MockServer {
     /// mock.fault(Operation::Copy, When::Nth(2), Fault::DropAfterApply);
     /// // Every cancel sync: the answer's headers come 5 s late.
     /// mock.fault(Operation::CancelSync, When::Always, Fault::DelayHeaders(Duration::from_secs(5)));
+    /// // The copy to or from instance 7, whenever it comes: a 503.
+    /// mock.fault(Operation::Copy, When::instance(7), Fault::status(503));
     /// # Ok(()) }
     /// ```
     pub fn fault(&self, op: impl OperationKey, when: When, fault: Fault) {

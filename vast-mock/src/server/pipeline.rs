@@ -17,7 +17,7 @@ use super::respond::{
 };
 use super::results::{result_link, serve_result as result_response};
 use crate::body::MockBody;
-use crate::fault::Fault;
+use crate::fault::{Candidate, Fault};
 use crate::spec::{self, OperationSpec, Violation, envelope};
 use bytes::Bytes;
 use hyper::body::Body;
@@ -122,8 +122,9 @@ where
     }
 }
 
-/// Records and counts the request, and picks its scripted fault, in one
-/// critical section (so that the n-th request is the n-th recorded).
+/// Records and counts the request, and picks its scripted fault (the first
+/// whose [`When`](crate::When) selects it, by its number or its body), in
+/// one critical section (so that the n-th request is the n-th recorded).
 fn record(
     shared: &Shared,
     parts: &Parts,
@@ -132,7 +133,10 @@ fn record(
 ) -> Arrival {
     let mut state = shared.state();
     let nth = op.map_or(0, |op| state.records.count(op.index()));
-    let fault = op.and_then(|op| state.fault_for(op.index(), nth));
+    let fault = op.and_then(|op| {
+        let request = Candidate::new(nth, &received.body, op.instance_fields());
+        state.fault_for(op.index(), &request)
+    });
     let truncated = matches!(received.over_cap, Some(Violation::PayloadTooLarge { .. }));
     let recorded = RecordedRequest::new(parts, received.body.clone(), truncated, op, nth);
     state.records.request(recorded);
