@@ -6,7 +6,10 @@ use crate::body::MockBody;
 use hyper::Response;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -17,19 +20,19 @@ use tokio::task::JoinSet;
 pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared)));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "vast-mock: accept failed");
-                    // Out of file descriptors and the like: give the system a moment.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "vast-mock: accept failed");
+                // Out of file descriptors and the like: give the system a moment.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
+        // Forget the connections that have ended, so the set holds only the
+        // live ones (and what ended since the last connection came).
+        while connections.try_join_next().is_some() {}
     }
 }
 
@@ -56,14 +59,20 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
         .max_buf_size(buffer)
         .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        result = connection => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "vast-mock: connection ended with an error");
-            }
+    // Served until it ends or a reply closes it: then dropping the
+    // connection future closes the socket without an answer. (A `select!`
+    // of two futures, without tokio's `macros` feature.)
+    let mut connection = pin!(connection);
+    let mut closed = pin!(drop_now.notified());
+    let ended = poll_fn(|cx| {
+        if closed.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Ok(()));
         }
-        // Dropping the connection future closes the socket without an answer.
-        () = drop_now.notified() => {}
+        connection.as_mut().poll(cx)
+    })
+    .await;
+    if let Err(e) = ended {
+        tracing::debug!(error = %e, "vast-mock: connection ended with an error");
     }
 }
 

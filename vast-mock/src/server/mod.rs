@@ -149,8 +149,22 @@ impl MockServer {
         }
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash): pass it to
-    /// `vast_api::Client::with_api_key`.
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash): give it to
+    /// the client under test as its base URL, as in
+    /// `vast_api_ext::Client::builder().base_url(mock.uri())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mock = vast_mock::MockServer::start().await?;
+    /// let client = vast_api_ext::Client::builder()
+    ///     .api_key("test-key")
+    ///     .base_url(mock.uri())
+    ///     .build()?;
+    /// client.cancel_sync("42".parse()?).await?;
+    /// assert_eq!(mock.applied()[0].body, serde_json::json!({"dst_id": 42}));
+    /// # Ok(()) }
+    /// ```
     pub fn uri(&self) -> String {
         self.shared.uri.clone()
     }
