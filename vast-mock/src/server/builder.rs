@@ -184,3 +184,58 @@ impl MockServerBuilder {
         Ok(MockServer { addr, shared, task })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Fault, MockServer, Operation, When};
+    use std::io::ErrorKind;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn start_refuses_a_fault_or_an_interval_for_an_operation_the_spec_lacks() {
+        let fault = MockServer::builder()
+            .fault("verifyCopy", When::Always, Fault::Rejected)
+            .start()
+            .await
+            .expect_err("no such operation");
+        assert_eq!(fault.kind(), ErrorKind::InvalidInput);
+        let interval = MockServer::builder()
+            .min_interval("verifyCopy", Duration::from_secs(1))
+            .start()
+            .await
+            .expect_err("no such operation");
+        assert!(interval.to_string().contains("verifyCopy"), "{interval}");
+    }
+
+    #[tokio::test]
+    async fn start_resolves_the_settings_against_the_spec_and_binds_loopback() {
+        let mock = MockServer::builder()
+            .fault(Operation::CancelSync, When::Nth(1), Fault::Rejected)
+            .min_interval(Operation::Copy, Duration::from_secs(1))
+            .rate_limit_retry_after(false)
+            .max_recorded(3)
+            .api_key("k")
+            .known_instances([7])
+            .max_body_bytes(10)
+            .max_header_bytes(20)
+            .start()
+            .await
+            .expect("starts");
+        assert!(mock.addr().ip().is_loopback());
+        assert_eq!(mock.uri(), format!("http://{}", mock.addr()));
+        let shared = &mock.shared;
+        assert_eq!((shared.limits.body, shared.limits.header), (10, 20));
+        let state = shared.state();
+        let copy = mock.index(Operation::Copy);
+        assert_eq!(state.rate.min_interval[copy], Some(Duration::from_secs(1)));
+        assert!(state.rate.no_retry_after);
+        assert_eq!(state.scripts.len(), 1);
+        assert_eq!(
+            state.scripts[0].operation,
+            mock.index(Operation::CancelSync)
+        );
+        assert_eq!(state.records.max, Some(3));
+        assert_eq!(state.records.counts.len(), mock.spec().operations().len());
+        assert_eq!(state.api_key.as_deref(), Some("k"));
+    }
+}

@@ -81,3 +81,51 @@ async fn drop_connection(signal: &Notify) -> Result<Response<MockBody>, Infallib
     signal.notify_one();
     std::future::pending().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::accept_loop;
+    use crate::server::tests::{script, shared};
+    use crate::{Fault, Operation, When};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    const REQUEST: &[u8] = b"DELETE /api/v0/commands/rclone/ HTTP/1.1\r\nhost: x\r\n\
+        authorization: Bearer k\r\ncontent-type: application/json\r\ncontent-length: 12\r\n\r\n\
+        {\"dst_id\":7}";
+
+    /// Sends `REQUEST` on a new connection to the loop and reads until the
+    /// server closes it.
+    async fn exchange(addr: std::net::SocketAddr) -> Vec<u8> {
+        let mut stream = TcpStream::connect(addr).await.expect("connects");
+        stream.write_all(REQUEST).await.expect("sends");
+        stream.shutdown().await.expect("half-closes");
+        let mut answer = Vec::new();
+        // The server closing (or resetting) the connection ends the read.
+        let _ = stream.read_to_end(&mut answer).await;
+        answer
+    }
+
+    #[tokio::test]
+    async fn a_request_is_answered_and_a_close_reply_ends_the_connection_unanswered() {
+        let shared = Arc::new(shared(|state| {
+            script(
+                state,
+                Operation::CancelSync,
+                When::Nth(2),
+                Fault::DropBeforeAnswer,
+            );
+        }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let addr = listener.local_addr().expect("bound");
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
+
+        let answered = exchange(addr).await;
+        assert!(answered.starts_with(b"HTTP/1.1 200 OK\r\n"), "{answered:?}");
+        let dropped = exchange(addr).await;
+        assert!(dropped.is_empty(), "{}", String::from_utf8_lossy(&dropped));
+        assert_eq!(shared.state().records.requests.len(), 2);
+        task.abort();
+    }
+}

@@ -299,3 +299,94 @@ fn index_of(spec: &Spec, id: &str) -> io::Result<usize> {
         )
     })
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::{Candidate, Fault, Limits, Script, Shared, State, When, index_of};
+    use crate::Operation;
+    use crate::instances::Instances;
+    use crate::spec;
+    use std::sync::{Arc, Mutex};
+
+    /// The server's shared parts on the embedded spec, set up by `configure`.
+    pub(super) fn shared(configure: impl FnOnce(&mut State)) -> Shared {
+        let spec = Arc::clone(spec::embedded());
+        let mut state = State::default();
+        state.size_for(spec.operations().len());
+        configure(&mut state);
+        Shared {
+            uri: "http://127.0.0.1:9".into(),
+            limits: Limits::default(),
+            spec,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Scripts `fault` for the requests of `op` that `when` selects.
+    pub(super) fn script(state: &mut State, op: Operation, when: When, fault: Fault) {
+        let operation = index_of(spec::spec(), op.operation_id()).expect("in the spec");
+        state.scripts.push(Script {
+            operation,
+            when,
+            fault,
+        });
+    }
+
+    #[test]
+    fn the_first_script_that_selects_a_request_of_its_operation_wins() {
+        let shared = shared(|state| {
+            script(state, Operation::Copy, When::Always, Fault::Rejected);
+            script(
+                state,
+                Operation::CancelSync,
+                When::Nth(2),
+                Fault::status(502),
+            );
+            script(
+                state,
+                Operation::CancelSync,
+                When::body("/dst_id", 7),
+                Fault::status(503),
+            );
+            script(
+                state,
+                Operation::CancelSync,
+                When::Always,
+                Fault::DropAfterApply,
+            );
+        });
+        let state = shared.state();
+        let index = index_of(&shared.spec, "cancelSync").expect("in the spec");
+        let fields = vec!["dst_id".to_owned()];
+        let fault = |nth, body: &str| {
+            state.fault_for(index, &Candidate::new(nth, body.as_bytes(), &fields))
+        };
+        assert_eq!(fault(1, r#"{"dst_id": 7}"#), Some(Fault::status(503)));
+        assert_eq!(fault(2, r#"{"dst_id": 7}"#), Some(Fault::status(502)));
+        assert_eq!(fault(3, r#"{"dst_id": 8}"#), Some(Fault::DropAfterApply));
+        let copy = index_of(&shared.spec, "copy").expect("in the spec");
+        let request = Candidate::new(1, b"{}", &fields);
+        assert_eq!(state.fault_for(copy, &request), Some(Fault::Rejected));
+    }
+
+    #[test]
+    fn an_operation_the_spec_lacks_is_an_invalid_input_naming_it() {
+        let error = index_of(spec::spec(), "verifyCopy").expect_err("not in the spec");
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            error.to_string(),
+            "vast-mock: the spec has no operation verifyCopy"
+        );
+    }
+
+    #[test]
+    fn the_state_is_debugged_without_the_api_key() {
+        let shared = shared(|state| {
+            state.api_key = Some("secret-key-123".into());
+            state.instances = Instances::only([7]);
+        });
+        let printed = format!("{:?}", *shared.state());
+        assert!(!printed.contains("secret-key-123"), "{printed}");
+        assert!(printed.contains("Only({7})"), "{printed}");
+    }
+}

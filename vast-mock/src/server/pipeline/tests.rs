@@ -5,7 +5,7 @@ use crate::fault::{Fault, When};
 use crate::instances::Instances;
 use crate::server::limits::Limits;
 use crate::server::respond::tests::{read, read_json};
-use crate::server::{Script, State};
+use crate::server::tests::{script, shared};
 use crate::spec;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -13,35 +13,11 @@ use hyper::body::{Body, Frame};
 use hyper::{Request, Response};
 use serde_json::{Value, json};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use vast_api::Operation;
 
 const CANCEL: &str = "/api/v0/commands/rclone/";
-
-/// The server's shared parts on the embedded spec, set up by `configure`.
-fn shared(configure: impl FnOnce(&mut State)) -> Shared {
-    let spec = Arc::clone(spec::embedded());
-    let mut state = State::default();
-    state.size_for(spec.operations().len());
-    configure(&mut state);
-    Shared {
-        uri: "http://127.0.0.1:9".into(),
-        limits: Limits::default(),
-        spec,
-        state: Mutex::new(state),
-    }
-}
-
-fn script(state: &mut State, op: Operation, when: When, fault: Fault) {
-    let operation = spec::spec().operation(op).expect("in the spec").index();
-    state.scripts.push(Script {
-        operation,
-        when,
-        fault,
-    });
-}
 
 /// An authorized JSON request.
 fn request(method: &str, path: &str, body: &str) -> Request<Full<Bytes>> {
