@@ -1,6 +1,8 @@
 //! Scriptable faults: what the mock does instead of (or on top of) a normal answer.
 
+use crate::instances::id_of;
 use serde_json::Value;
+use std::cell::OnceCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -123,9 +125,28 @@ impl Fault {
     }
 }
 
-/// Which requests of an operation a fault applies to. Requests are counted per
-/// operation from 1, in arrival order, from the server's start or the last
-/// [`MockServer::clear`](crate::MockServer::clear).
+/// Which requests of an operation a fault applies to.
+///
+/// By number: requests are counted per operation from 1, in arrival order,
+/// from the server's start or the last
+/// [`MockServer::clear`](crate::MockServer::clear) ([`When::Nth`],
+/// [`When::From`], [`When::matching`]). By content, whatever the order in
+/// which concurrent requests arrive: the JSON body ([`When::body`],
+/// [`When::body_matches`]) or the instance it names ([`When::instance`]).
+/// Selectors combine with [`When::and`].
+///
+/// ```
+/// use serde_json::json;
+/// use vast_mock::When;
+/// // The cancel sync of instance 7 only, however many others run beside it.
+/// let seventh = When::body("/dst_id", json!(7));
+/// // Any copy from or to instance 7 ("7" in a string field counts).
+/// let touching_7 = When::instance(7);
+/// // A cloud copy with a dry run, from its second request on.
+/// let dry = When::body_matches(|body| body["flags"].as_array().is_some_and(|f| f.contains(&json!("--dry-run"))))
+///     .and(When::From(2));
+/// # let _ = (seventh, touching_7, dry);
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum When {
@@ -137,6 +158,21 @@ pub enum When {
     Always,
     /// The requests for which the function, given n, returns true.
     Matching(Arc<dyn Fn(u64) -> bool + Send + Sync>),
+    /// The requests whose body is JSON with `value` at `pointer` (see [`When::body`]).
+    Body {
+        /// A JSON pointer (RFC 6901) into the body, such as `/dst_id`.
+        pointer: String,
+        /// The value it must hold, compared as JSON (`7` is neither `"7"` nor `7.0`).
+        value: Value,
+    },
+    /// The requests whose body is JSON and for which the function, given
+    /// it, returns true (see [`When::body_matches`]).
+    BodyMatches(Arc<dyn Fn(&Value) -> bool + Send + Sync>),
+    /// The requests that name this instance id in one of the operation's
+    /// instance fields (see [`When::instance`]).
+    Instance(u64),
+    /// The requests both select (see [`When::and`]).
+    And(Box<When>, Box<When>),
 }
 
 impl When {
@@ -145,13 +181,79 @@ impl When {
         When::Matching(Arc::new(f))
     }
 
-    /// Whether the n-th request matches.
+    /// The requests whose body is JSON and holds `value` at the JSON pointer
+    /// `pointer` (RFC 6901: `/dst_id`, `/flags/0`; `""` is the whole body),
+    /// compared as JSON values. A body that is not JSON, or has nothing at
+    /// `pointer`, is not selected.
+    ///
+    /// # Panics
+    /// If `pointer` is neither empty nor starts with `/` (`"dst_id"`): it
+    /// could never select a request, and a test relying on it would pass
+    /// for nothing.
+    pub fn body(pointer: impl Into<String>, value: impl Into<Value>) -> When {
+        let pointer = pointer.into();
+        assert!(
+            pointer.is_empty() || pointer.starts_with('/'),
+            "vast-mock: When::body({pointer:?}, ..): a JSON pointer starts with '/', as in \"/dst_id\""
+        );
+        When::Body {
+            pointer,
+            value: value.into(),
+        }
+    }
+
+    /// The requests whose body is JSON and for which `f`, given the parsed
+    /// body, returns true. A body that is not JSON is not selected (`f` is
+    /// not called).
+    pub fn body_matches(f: impl Fn(&Value) -> bool + Send + Sync + 'static) -> When {
+        When::BodyMatches(Arc::new(f))
+    }
+
+    /// The requests that name instance `id` in one of the operation's
+    /// instance fields (the spec's `x-vast-instance-fields`: copy's
+    /// `src_id` and `dst_id`, cloud copy's `instance_id`, cancel sync's
+    /// `dst_id`), as a number or as a string (`"7"`). An operation without
+    /// instance fields has no request it selects.
+    pub fn instance(id: u64) -> When {
+        When::Instance(id)
+    }
+
+    /// The requests that both `self` and `other` select:
+    /// `When::instance(7).and(When::From(2))`.
+    pub fn and(self, other: When) -> When {
+        When::And(Box::new(self), Box::new(other))
+    }
+
+    /// Whether the n-th request matches, by its number alone. A selector
+    /// that looks at the request ([`When::Body`], [`When::BodyMatches`],
+    /// [`When::Instance`]) needs it, and never matches here; the mock asks
+    /// with the whole request.
     pub fn matches(&self, n: u64) -> bool {
         match self {
             When::Nth(k) => n == *k,
             When::From(k) => n >= *k,
             When::Always => true,
             When::Matching(f) => f(n),
+            When::Body { .. } | When::BodyMatches(_) | When::Instance(_) => false,
+            When::And(a, b) => a.matches(n) && b.matches(n),
+        }
+    }
+
+    /// Whether it selects `request`.
+    pub(crate) fn selects(&self, request: &Candidate<'_>) -> bool {
+        match self {
+            When::Body { pointer, value } => request
+                .json()
+                .is_some_and(|body| body.pointer(pointer) == Some(value)),
+            When::BodyMatches(f) => request.json().is_some_and(|body| f(body)),
+            When::Instance(id) => request.json().is_some_and(|body| {
+                request
+                    .instance_fields
+                    .iter()
+                    .any(|field| body.get(field).and_then(id_of) == Some(*id))
+            }),
+            When::And(a, b) => a.selects(request) && b.selects(request),
+            by_number => by_number.matches(request.nth),
         }
     }
 }
@@ -163,7 +265,45 @@ impl fmt::Debug for When {
             When::From(n) => f.debug_tuple("From").field(n).finish(),
             When::Always => f.write_str("Always"),
             When::Matching(_) => f.write_str("Matching(..)"),
+            When::Body { pointer, value } => f
+                .debug_struct("Body")
+                .field("pointer", pointer)
+                .field("value", value)
+                .finish(),
+            When::BodyMatches(_) => f.write_str("BodyMatches(..)"),
+            When::Instance(id) => f.debug_tuple("Instance").field(id).finish(),
+            When::And(a, b) => f.debug_tuple("And").field(a).field(b).finish(),
         }
+    }
+}
+
+/// A request of an operation, as a [`When`] sees it: its number, its body
+/// (parsed as JSON on first use, at most once) and the operation's instance
+/// fields.
+#[derive(Debug)]
+pub(crate) struct Candidate<'a> {
+    nth: u64,
+    body: &'a [u8],
+    parsed: OnceCell<Option<Value>>,
+    instance_fields: &'a [String],
+}
+
+impl<'a> Candidate<'a> {
+    /// The `nth` request of an operation with these instance fields, with this body.
+    pub(crate) fn new(nth: u64, body: &'a [u8], instance_fields: &'a [String]) -> Candidate<'a> {
+        Candidate {
+            nth,
+            body,
+            parsed: OnceCell::new(),
+            instance_fields,
+        }
+    }
+
+    /// The body as JSON, if it is JSON.
+    fn json(&self) -> Option<&Value> {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(self.body).ok())
+            .as_ref()
     }
 }
 
@@ -172,4 +312,147 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown Status")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Candidate, Fault, FaultBody, When};
+    use serde_json::json;
+    use std::time::{Duration, SystemTime};
+
+    fn fields() -> Vec<String> {
+        vec!["src_id".into(), "dst_id".into()]
+    }
+
+    /// Whether `when` selects the `nth` request with `body`, of an operation
+    /// whose instance fields are `src_id` and `dst_id`.
+    fn selects(when: &When, nth: u64, body: &str) -> bool {
+        let fields = fields();
+        when.selects(&Candidate::new(nth, body.as_bytes(), &fields))
+    }
+
+    #[test]
+    fn by_number_a_request_is_selected_whatever_its_body() {
+        assert!(selects(&When::Nth(2), 2, "not JSON"));
+        assert!(!selects(&When::Nth(2), 3, "{}"));
+        assert!(selects(&When::From(2), 3, "{}"));
+        assert!(!selects(&When::From(2), 1, "{}"));
+        assert!(selects(&When::Always, 1, ""));
+        let odd = When::matching(|n| n % 2 == 1);
+        assert!(selects(&odd, 3, "{}") && !selects(&odd, 4, "{}"));
+        assert!(odd.matches(5));
+    }
+
+    #[test]
+    fn by_body_a_pointer_must_hold_the_value_as_json() {
+        let seventh = When::body("/dst_id", json!(7));
+        assert!(selects(&seventh, 1, r#"{"dst_id": 7}"#));
+        assert!(!selects(&seventh, 1, r#"{"dst_id": "7"}"#));
+        assert!(!selects(&seventh, 1, r#"{"dst_id": 7.0}"#));
+        assert!(!selects(&seventh, 1, r#"{"src_id": 7}"#));
+        assert!(!selects(&seventh, 1, r#"{"dst_id": 7"#), "not JSON");
+        let nested = When::body("/flags/0", "--dry-run");
+        assert!(selects(&nested, 1, r#"{"flags": ["--dry-run"]}"#));
+        let whole = When::body("", json!({"a": 1}));
+        assert!(selects(&whole, 1, r#"{"a": 1}"#));
+        // Never by number alone.
+        assert!(!seventh.matches(1));
+    }
+
+    #[test]
+    #[should_panic(expected = "a JSON pointer starts with '/'")]
+    fn a_body_pointer_without_its_slash_is_refused() {
+        let _ = When::body("dst_id", 7);
+    }
+
+    #[test]
+    fn by_predicate_the_body_must_parse_first() {
+        let called = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = std::sync::Arc::clone(&called);
+        let big = When::body_matches(move |body| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            body["dst_id"].as_u64().is_some_and(|id| id > 5)
+        });
+        assert!(selects(&big, 1, r#"{"dst_id": 6}"#));
+        assert!(!selects(&big, 1, r#"{"dst_id": 5}"#));
+        assert!(!selects(&big, 1, "{"));
+        assert_eq!(called.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(!big.matches(1));
+    }
+
+    #[test]
+    fn by_instance_any_instance_field_as_a_number_or_a_string() {
+        let seven = When::instance(7);
+        assert!(selects(&seven, 1, r#"{"dst_id": 7}"#));
+        assert!(selects(&seven, 1, r#"{"src_id": "7", "dst_id": "8"}"#));
+        assert!(selects(&seven, 1, r#"{"src_id": "8", "dst_id": " 7"}"#));
+        assert!(!selects(&seven, 1, r#"{"dst_id": 8}"#));
+        // Not an instance field of this operation.
+        assert!(!selects(&seven, 1, r#"{"instance_id": 7}"#));
+        assert!(!selects(&seven, 1, "7"));
+        // An operation without instance fields: never.
+        let none: Vec<String> = Vec::new();
+        assert!(!seven.selects(&Candidate::new(1, br#"{"dst_id": 7}"#, &none)));
+    }
+
+    #[test]
+    fn and_selects_what_both_select() {
+        let later_seventh = When::body("/dst_id", 7).and(When::From(2));
+        assert!(!selects(&later_seventh, 1, r#"{"dst_id": 7}"#));
+        assert!(selects(&later_seventh, 2, r#"{"dst_id": 7}"#));
+        assert!(!selects(&later_seventh, 2, r#"{"dst_id": 8}"#));
+        assert!(When::Nth(1).and(When::Always).matches(1));
+        assert!(!When::Nth(1).and(When::instance(1)).matches(1));
+    }
+
+    #[test]
+    fn a_when_is_debugged_without_its_closures() {
+        let when = When::body("/dst_id", 7)
+            .and(When::body_matches(|_| true))
+            .and(When::instance(3).and(When::matching(|_| true)));
+        assert_eq!(
+            format!("{when:?}"),
+            "And(And(Body { pointer: \"/dst_id\", value: Number(7) }, BodyMatches(..)), And(Instance(3), Matching(..)))"
+        );
+    }
+
+    #[test]
+    fn fault_constructors_build_the_status_answer() {
+        assert_eq!(
+            Fault::status(503),
+            Fault::Status {
+                status: 503,
+                body: FaultBody::Text("Service Unavailable".into()),
+                headers: Vec::new()
+            }
+        );
+        assert_eq!(Fault::status(599), Fault::text(599, "Unknown Status"));
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let Fault::Status { headers, .. } = Fault::empty(429)
+            .with_retry_after_secs(2)
+            .with_retry_after_date(at)
+        else {
+            panic!("not a status fault");
+        };
+        assert_eq!(
+            headers,
+            [
+                ("retry-after".to_owned(), "2".to_owned()),
+                (
+                    "retry-after".to_owned(),
+                    "Sun, 06 Nov 1994 08:49:37 GMT".to_owned()
+                )
+            ]
+        );
+        // Only a status fault carries headers.
+        assert_eq!(Fault::Rejected.with_header("x", "y"), Fault::Rejected);
+        assert_eq!(
+            Fault::json(400, json!({"a": 1})),
+            Fault::Status {
+                status: 400,
+                body: FaultBody::Json(json!({"a": 1})),
+                headers: Vec::new()
+            }
+        );
+    }
 }

@@ -21,27 +21,41 @@
 //! closed. Every link it hands out is one it serves: cloud copy's
 //! `result_url` leads to the applied operation's record, under `/mock/`.
 //!
-//! Use it from a downstream crate's tests (`vast-mock` as a dev-dependency):
+//! Use it from a downstream crate's tests, with the library alone (the
+//! `bin` feature, on by default, is the `vast-mock` binary's: its arguments
+//! and signal handling):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! vast-mock = { version = "0.1", default-features = false }
+//! ```
+//!
+//! Point a client at [`MockServer::uri`], script faults, and assert on what
+//! the mock received and applied:
 //!
 //! ```
+//! use vast_api_ext::Client;
 //! use vast_mock::{Fault, MockServer, Operation, When};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mock = MockServer::start().await?; // bound on 127.0.0.1, ready now
 //! mock.fault(Operation::CancelSync, When::Nth(1), Fault::status(503));
-//! let client = vast_api::Client::with_api_key(&mock.uri(), "test-key")?;
-//! let cancel = || client.cancel_sync().body(vast_api::types::CancelSyncRequest::builder().dst_id(42)).send();
-//! assert_eq!(cancel().await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
-//! assert_eq!(cancel().await?.into_inner().success, Some(true));
+//! let client = Client::builder().api_key("test-key").base_url(mock.uri()).build()?;
+//! let outcome = client.cancel_sync("42".parse()?).await?; // the 503 is retried
+//! assert_eq!(outcome.attempts, 2);
 //! assert_eq!(mock.requests().len(), 2); // both arrived...
 //! assert_eq!(mock.applied().len(), 1); // ...one was applied
 //! # Ok(()) }
 //! ```
+//!
+//! A fault can also be aimed at one request among concurrent ones, by its
+//! body or the instance it names ([`When::body`], [`When::instance`]).
 #![warn(missing_docs)]
 
 mod body;
 mod fault;
+mod instances;
 mod server;
 pub mod spec;
 
@@ -51,8 +65,11 @@ pub mod spec;
 struct ReadmeDoctests;
 
 pub use fault::{Fault, FaultBody, When};
+pub use instances::Instances;
+#[allow(deprecated)]
+pub use server::Applied;
 pub use server::{
-    Applied, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, Instances, MockServer,
+    AppliedOperation, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, MockServer,
     MockServerBuilder, RecordedRequest,
 };
 pub use spec::{OperationKey, Violation};
