@@ -7,6 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ApiError`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiError {
@@ -23,6 +24,7 @@ pub mod types {
         }
     }
     ///`CancelSyncRequest`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancelSyncRequest {
@@ -35,6 +37,7 @@ pub mod types {
         }
     }
     ///`CancelSyncResponse`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CancelSyncResponse {
@@ -49,6 +52,7 @@ pub mod types {
         }
     }
     ///`CloudCopyError`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudCopyError {
@@ -63,6 +67,7 @@ pub mod types {
         }
     }
     ///`CloudCopyRequest`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudCopyRequest {
@@ -94,6 +99,7 @@ pub mod types {
         }
     }
     ///`CloudCopyResponse`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CloudCopyResponse {
@@ -110,6 +116,7 @@ pub mod types {
         }
     }
     ///`CopyRequest`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CopyRequest {
@@ -130,6 +137,7 @@ pub mod types {
         }
     }
     ///`CopyResponse`
+    #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CopyResponse {

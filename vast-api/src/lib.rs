@@ -23,6 +23,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # What a downstream crate may rely on
+//!
+//! The client and its types follow the vendor's spec, and the spec changes
+//! (`cargo xtask update`); the types are generated so that the compatible
+//! changes are minor releases of this crate:
+//!
+//! - Every type of [`types`] is `#[non_exhaustive]`: build one with its
+//!   builder (`types::CopyRequest::builder().src_path(..)`, then
+//!   `try_into()`), or `Default` and field assignment where it has one;
+//!   read its `pub` fields; never write a struct literal or an exhaustive
+//!   pattern of one. Then a property (or enum value) the vendor adds to a
+//!   request or a response does not break your build.
+//! - Responses are read leniently: a field the type does not know is
+//!   ignored (no `deny_unknown_fields`).
+//! - What breaks you is what breaks the wire: a property removed or retyped,
+//!   a request property that became required (the builder's `try_into`
+//!   then fails naming it), an operation removed. Such a change is a new
+//!   major version (for `0.x`, a new minor), and `CHANGELOG.md` lists it
+//!   under the API changes, as `cargo xtask api-diff` reports them.
+//! - Operation methods, their builders and [`Operation`] keep their names
+//!   across spec changes: the names come from the operation table, not from
+//!   the vendor's operationIds.
+//!
 //! # Features
 //!
 //! | feature | what it adds |

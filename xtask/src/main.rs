@@ -73,6 +73,10 @@ enum Command {
         /// How to write the report.
         #[arg(long, value_enum, default_value_t)]
         format: xtask::api_diff::Format,
+        /// Also write the report, as Markdown, into CHANGELOG.md's
+        /// `Unreleased` section (between its `api-diff` markers).
+        #[arg(long)]
+        changelog: bool,
     },
     /// Render the `vast` man pages (vast.1 and one per subcommand) from the
     /// CLI's clap definition into vast-cli/man/: runs vast-cli's
@@ -169,13 +173,24 @@ fn main() -> ExitCode {
                 Ok(true)
             })
         }
-        Command::ApiDiff { base, format } => {
-            xtask::api_diff::load(&root, &base).map(|(old, new)| {
-                let report = xtask::api_diff::compare(&old, &new);
-                print!("{}", report.render(format));
-                !report.is_breaking()
-            })
-        }
+        Command::ApiDiff {
+            base,
+            format,
+            changelog,
+        } => xtask::api_diff::load(&root, &base).and_then(|(old, new)| {
+            let report = xtask::api_diff::compare(&old, &new);
+            print!("{}", report.render(format));
+            if changelog {
+                let path = root.join("CHANGELOG.md");
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
+                let text = xtask::api_diff::into_changelog(&text, &report, &base)?;
+                std::fs::write(&path, text)
+                    .map_err(|e| format!("writing {}: {e}", path.display()))?;
+                eprintln!("wrote the API changes into CHANGELOG.md");
+            }
+            Ok(!report.is_breaking())
+        }),
         Command::Man { check } => man(&root, check),
     };
     match result {

@@ -367,3 +367,67 @@ pub fn load(root: &Path, base: &str) -> Result<(Value, Value), String> {
     let new = parse(&text, &path.display().to_string())?;
     Ok((old, new))
 }
+
+/// The marker lines of `CHANGELOG.md` between which [`into_changelog`]
+/// writes the API changes (inside the `Unreleased` section).
+pub const CHANGELOG_MARKERS: (&str, &str) = ("<!-- api-diff -->", "<!-- /api-diff -->");
+
+/// `changelog` with the text between its [`CHANGELOG_MARKERS`] replaced by
+/// `report` as Markdown (headings one level down, under the section's own
+/// `### API` heading) and the base it was measured from.
+pub fn into_changelog(changelog: &str, report: &Report, base: &str) -> Result<String, String> {
+    let (start, end) = CHANGELOG_MARKERS;
+    let (Some(from), Some(to)) = (changelog.find(start), changelog.find(end)) else {
+        return Err(format!(
+            "CHANGELOG.md has no `{start}` … `{end}` lines to write the API changes between"
+        ));
+    };
+    if to < from {
+        return Err(format!("CHANGELOG.md: `{end}` comes before `{start}`"));
+    }
+    let mut body = format!(
+        "The merged spec's changes since `{base}`, as `cargo xtask api-diff --base {base} \
+         --changelog` classifies them for a client of the API:\n\n"
+    );
+    for line in report.render(Format::Markdown).lines() {
+        match line.strip_prefix("### ") {
+            Some(heading) => body.push_str(&format!("#### {heading}\n")),
+            None => body.push_str(&format!("{line}\n")),
+        }
+    }
+    Ok(format!(
+        "{}{start}\n{body}{}",
+        &changelog[..from],
+        &changelog[to..]
+    ))
+}
+
+#[cfg(test)]
+mod changelog_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_api_changes_go_between_the_markers_one_heading_level_down() {
+        let old = json!({"openapi": "3.0.3", "paths": {"/a": {"get": {"operationId": "a",
+            "responses": {"200": {"description": "ok"}}}}}});
+        let mut new = old.clone();
+        new["paths"]["/a"]["get"]["responses"]["503"] = json!({"description": "later"});
+        let report = compare(&old, &new);
+        let changelog = "# Changelog\n\n## [Unreleased]\n\n### API\n\n<!-- api-diff -->\nold\n<!-- /api-diff -->\n\n### Added\n";
+        let written = into_changelog(changelog, &report, "v1").unwrap();
+        assert!(
+            written.starts_with("# Changelog\n\n## [Unreleased]\n\n### API\n\n<!-- api-diff -->\n")
+        );
+        assert!(written.contains("since `v1`"), "{written}");
+        assert!(written.contains("#### Compatible\n"), "{written}");
+        assert!(!written.contains("old\n"), "{written}");
+        assert!(
+            written.ends_with("<!-- /api-diff -->\n\n### Added\n"),
+            "{written}"
+        );
+        // Written again, the same.
+        assert_eq!(into_changelog(&written, &report, "v1").unwrap(), written);
+        assert!(into_changelog("# Changelog\n", &report, "v1").is_err());
+    }
+}

@@ -4,16 +4,18 @@
 
 use super::schema::{Direction, Variance, Walk, classify, escape, object, other_keys, resolve};
 use super::{Change, Class, Kind};
+use crate::operations::METHODS;
 use serde_json::Value;
-
-/// The HTTP methods a path item may hold, in OpenAPI's order.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Operation keys compared by their own rule (the rest go through
 /// [`other_keys`]).
-const OPERATION_KEYS: [&str; 4] = ["operationId", "parameters", "requestBody", "responses"];
+const OPERATION_KEYS: [&str; 5] = [
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "security",
+];
 
 /// Document keys compared at all: the operations are under `paths`; unused
 /// components are not compared (see the module docs).
@@ -231,6 +233,26 @@ impl<'a> Pair<'a> {
             own.push(change.values(old_id, new_id));
         }
         own.extend(other_keys(o, n, &OPERATION_KEYS, "", &pointer));
+        // What a client must send: the operation's own `security`, else the
+        // document's. Moving a requirement between the two changes nothing;
+        // a change of the document's alone is reported once, as a document
+        // change.
+        let own_security = |op: &'a Value| op.get("security");
+        let effective = |op: &'a Value, doc: &'a Value| own_security(op).or(doc.get("security"));
+        let (old_security, new_security) = (
+            effective(self.old.value, self.old_doc),
+            effective(self.new.value, self.new_doc),
+        );
+        let has_own =
+            own_security(self.old.value).is_some() || own_security(self.new.value).is_some();
+        if has_own && old_security != new_security {
+            let change = Change::found(Kind::Unclassified, Class::Breaking, "", &pointer);
+            own.push(
+                change
+                    .keyword("security")
+                    .values(old_security, new_security),
+            );
+        }
         self.emit("operation", own);
         self.parameters();
         self.request_body();
@@ -698,6 +720,24 @@ mod tests {
                 ("document", Some("info"), Class::Docs, ""),
                 ("document", Some("security"), Class::Breaking, "")
             ]
+        );
+    }
+
+    #[test]
+    fn security_moved_between_operation_and_document_is_no_change_and_a_new_scheme_is() {
+        let bearer = json!([{"BearerAuth": []}]);
+        let mut old = doc(json!({"responses": ok(), "security": bearer}));
+        old["security"] = bearer.clone();
+        let mut new = doc(json!({"responses": ok()}));
+        new["security"] = bearer;
+        assert!(compare(&old, &new).is_empty());
+        let mut other = new.clone();
+        other["paths"]["/things"]["post"]["security"] = json!([{"apiKeyAuth": []}]);
+        let changes = compare(&new, &other);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].keyword.as_deref(), changes[0].class),
+            (Some("security"), Class::Breaking)
         );
     }
 }
