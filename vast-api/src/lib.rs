@@ -82,6 +82,13 @@ pub use generated::*;
 pub mod operations;
 pub use operations::Operation;
 
+// Generated from the merged operations, formatted by prettyplease. Its
+// results carry progenitor's `Error`, as the generated calls' do.
+#[cfg(feature = "client")]
+#[rustfmt::skip]
+#[allow(clippy::result_large_err)]
+pub mod dynamic;
+
 #[cfg(feature = "client")]
 mod connect;
 #[cfg(feature = "client")]

@@ -82,6 +82,9 @@ pub const SPEC_COPY_PATH: &str = "vast-api/spec/vast.json";
 pub const GENERATED_PATH: &str = "vast-api/src/generated.rs";
 /// The generated operation table's path, relative to the repository root.
 pub const OPERATIONS_PATH: &str = "vast-api/src/operations.rs";
+/// The generated module of operations and types by name, relative to the
+/// repository root.
+pub const DYNAMIC_PATH: &str = "vast-api/src/dynamic.rs";
 
 /// The repository root: the parent of this crate's directory, as cargo
 /// gives it when it runs xtask or its tests (`CARGO_MANIFEST_DIR` at run
@@ -97,8 +100,8 @@ pub fn root() -> PathBuf {
 
 /// Produces the generated files from the upstream documents in `upstream`
 /// and an operation table: the merged spec, the client, the operation table
-/// as Rust (in that order, paths as in the repository).
-pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output; 3], String> {
+/// as Rust, the dynamic module (in that order, paths as in the repository).
+pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<Vec<Output>, String> {
     let merged = spec::merge_dir(upstream, table)?;
     outputs(&merged)
 }
@@ -106,11 +109,16 @@ pub fn generate(upstream: &Path, table: &[operations::Entry]) -> Result<[Output;
 /// The generated files for a merged spec (see [`generate`]). An error of
 /// the code generator is put in the context of the operation (and upstream
 /// document) it concerns, when its JSON pointer names one.
-pub fn outputs(merged: &spec::Merged) -> Result<[Output; 3], String> {
+pub fn outputs(merged: &spec::Merged) -> Result<Vec<Output>, String> {
     let spec_text = spec::render(&merged.spec);
     let code = codegen::generate(&spec_text).map_err(|e| in_context(merged, e))?;
     let operations = codegen::operations(&merged.operations)?;
-    Ok([
+    let types: Vec<String> = merged.spec["components"]["schemas"]
+        .as_object()
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    let dynamic = codegen::dynamic(&merged.operations, &types)?;
+    Ok(vec![
         Output {
             path: SPEC_PATH,
             text: spec_text,
@@ -122,6 +130,10 @@ pub fn outputs(merged: &spec::Merged) -> Result<[Output; 3], String> {
         Output {
             path: OPERATIONS_PATH,
             text: operations,
+        },
+        Output {
+            path: DYNAMIC_PATH,
+            text: dynamic,
         },
     ])
 }
@@ -176,14 +188,15 @@ fn alone_failing(merged: &spec::Merged) -> Vec<String> {
 /// Produces the generated files of the repository at `root` from its
 /// upstream documents and [`operations::OPERATIONS`]: [`generate`]'s three,
 /// then the merged spec again at [`SPEC_COPY_PATH`], and the merge's notes.
-pub fn render(root: &Path) -> Result<([Output; 4], Vec<String>), String> {
+pub fn render(root: &Path) -> Result<(Vec<Output>, Vec<String>), String> {
     let merged = spec::merge_dir(&root.join(UPSTREAM_DIR), operations::OPERATIONS)?;
-    let [spec, code, table] = outputs(&merged)?;
+    let mut outputs = outputs(&merged)?;
     let copy = Output {
         path: SPEC_COPY_PATH,
-        text: spec.text.clone(),
+        text: outputs[0].text.clone(),
     };
-    Ok(([spec, code, table, copy], merged.notes))
+    outputs.push(copy);
+    Ok((outputs, merged.notes))
 }
 
 /// What [`write`] did beyond writing: the merge's notes, and the API change

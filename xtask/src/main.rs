@@ -103,11 +103,12 @@ fn main() -> ExitCode {
                 print!("{}", report.render(xtask::api_diff::Format::Text));
             }
             eprintln!(
-                "wrote {}, {}, {} and {}",
+                "wrote {}, {}, {}, {} and {}",
                 xtask::SPEC_PATH,
                 xtask::SPEC_COPY_PATH,
                 xtask::GENERATED_PATH,
-                xtask::OPERATIONS_PATH
+                xtask::OPERATIONS_PATH,
+                xtask::DYNAMIC_PATH
             );
             true
         }),

@@ -313,11 +313,11 @@ pub fn update(root: &Path, from: &str, table: &[Entry], date: &str) -> Result<Up
         .map(|f| Document::parse(&f.name, &f.text))
         .collect::<Result<_, _>>()?;
     let merged = spec::merge(&docs, table)?;
-    let [spec_out, code, ops] = crate::outputs(&merged)?;
-    let copy = crate::Output {
+    let mut outputs = crate::outputs(&merged)?;
+    outputs.push(crate::Output {
         path: crate::SPEC_COPY_PATH,
-        text: spec_out.text.clone(),
-    };
+        text: outputs[0].text.clone(),
+    });
 
     let upstream = root.join(crate::UPSTREAM_DIR);
     let old_docs = spec::read_dir(&upstream).unwrap_or_default();
@@ -360,7 +360,7 @@ pub fn update(root: &Path, from: &str, table: &[Entry], date: &str) -> Result<Up
     let record = source_record(from, date, &merged);
     std::fs::write(upstream.join(SOURCE_FILE), record)
         .map_err(|e| format!("writing {SOURCE_FILE}: {e}"))?;
-    for out in [spec_out, code, ops, copy] {
+    for out in outputs {
         let path = root.join(out.path);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(out.text.as_str()) {
             std::fs::write(&path, &out.text)

@@ -20,6 +20,7 @@ fn copy_of_repo() -> tempfile::TempDir {
         xtask::SPEC_COPY_PATH,
         xtask::GENERATED_PATH,
         xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
     ] {
         std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
     }

@@ -46,6 +46,7 @@ fn repo_with(upstream: &str) -> tempfile::TempDir {
         xtask::SPEC_COPY_PATH,
         xtask::GENERATED_PATH,
         xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
     ] {
         std::fs::copy(xtask::root().join(rel), dir.path().join(rel)).unwrap();
     }
@@ -122,7 +123,11 @@ fn the_docs_sites_31_documents_give_the_same_client_and_schemas() {
     let repo = repo_with("vendor");
     update(repo.path(), fixtures("seeds").to_str().unwrap()).unwrap();
     // The client and the table are the same items, byte for byte.
-    for rel in [xtask::GENERATED_PATH, xtask::OPERATIONS_PATH] {
+    for rel in [
+        xtask::GENERATED_PATH,
+        xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
+    ] {
         assert!(
             written(repo.path(), rel) == checked_in(rel),
             "{rel} differs"
@@ -215,7 +220,11 @@ fn the_vendors_combined_document_gives_the_same_client() {
     let file = repo.path().join("openapi.yaml");
     std::fs::write(&file, combined()).unwrap();
     update(repo.path(), file.to_str().unwrap()).unwrap();
-    for rel in [xtask::GENERATED_PATH, xtask::OPERATIONS_PATH] {
+    for rel in [
+        xtask::GENERATED_PATH,
+        xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
+    ] {
         assert!(
             written(repo.path(), rel) == checked_in(rel),
             "{rel} differs"
@@ -288,7 +297,11 @@ fn update_reads_a_directory_and_a_document_over_http() {
     let repo = repo_with("seeds");
     update(repo.path(), &format!("{base}/api-reference/openapi.yaml")).unwrap();
     server.join().unwrap();
-    for rel in [xtask::GENERATED_PATH, xtask::OPERATIONS_PATH] {
+    for rel in [
+        xtask::GENERATED_PATH,
+        xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
+    ] {
         assert!(
             written(repo.path(), rel) == checked_in(rel),
             "{rel} differs"

@@ -58,8 +58,8 @@ fn upstream() -> tempfile::TempDir {
 }
 
 /// The generated files for the fixture (merged once per test binary).
-fn generated() -> &'static [Output; 3] {
-    static GENERATED: OnceLock<[Output; 3]> = OnceLock::new();
+fn generated() -> &'static [Output] {
+    static GENERATED: OnceLock<Vec<Output>> = OnceLock::new();
     GENERATED.get_or_init(|| {
         let dir = upstream();
         xtask::generate(dir.path(), &table()).unwrap()
