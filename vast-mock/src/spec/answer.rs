@@ -95,7 +95,7 @@ impl Spec {
     }
 
     /// A value that `schema` (JSON Schema, `$ref`s into the document) accepts.
-    fn filler(&self, schema: &Value, depth: usize) -> Value {
+    pub(super) fn filler(&self, schema: &Value, depth: usize) -> Value {
         let schema = resolve(schema, &self.document);
         if let Some(default) = schema.get("default") {
             return default.clone();

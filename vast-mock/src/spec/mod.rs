@@ -35,6 +35,7 @@
 
 mod answer;
 mod operation;
+mod request;
 mod schema;
 mod validate;
 mod violation;
