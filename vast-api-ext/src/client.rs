@@ -384,8 +384,8 @@ impl Client {
     }
 }
 
-/// A decoded answer's body as text, for the outcome's `raw`: the bytes the
-/// body cap passed on, copied once into a string of their exact size
+/// A decoded answer's body as text, for the outcome's `raw`: the bytes
+/// recorded as the generated client read them, copied once into a string of their exact size
 /// (keeping the `Bytes` instead would hold on to the connection's read
 /// buffer, which they are slices of, for as long as the outcome lives). A
 /// body that is not UTF-8 is read lossily (a second copy, for a body JSON

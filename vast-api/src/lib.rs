@@ -4,9 +4,10 @@
 //! from the checked-in spec [`SPEC`] (`cargo xtask generate`), and
 //! [`Operation`] with its facts ([`operations`]) from the operation table the
 //! spec was merged with; `lib.rs`, `connect.rs` (authentication, timeouts),
-//! `tls.rs` (the TLS stack the features choose), `limit.rs` (the cap on
-//! response bodies) and `observe.rs` (the hooks, [`observe`]) are the
-//! hand-written parts. Most users want the `vast-api-ext` crate, which adds
+//! `tls.rs` (the TLS stack the features choose), `hooks.rs` (the generated
+//! client's hooks), `limit.rs` (the cap on response bodies), `observe.rs`
+//! (recording an answer for `vast-api-ext`) and `body.rs` (wrapping a
+//! response's body) are the hand-written parts. Most users want the `vast-api-ext` crate, which adds
 //! typed inputs, typed errors and retries.
 //!
 //! Every response body is read through a cap, [`DEFAULT_MAX_BODY_BYTES`]
@@ -76,8 +77,16 @@ mod limit;
 pub use limit::{BodyTooLarge, DEFAULT_MAX_BODY_BYTES, Limits};
 
 #[cfg(feature = "client")]
-mod observe;
+mod body;
 #[cfg(feature = "client")]
+mod hooks;
+
+#[cfg(feature = "client")]
+mod observe;
+/// For `vast-api-ext` and this workspace's tests: not a stable API (see
+/// `observe.rs`).
+#[cfg(feature = "client")]
+#[doc(hidden)]
 pub use observe::{Observation, observe};
 
 /// The merged OpenAPI 3.0.3 spec this crate was generated from: the copy
