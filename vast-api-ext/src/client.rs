@@ -1,10 +1,10 @@
 //! `Client`: the three operations, each one call of the generated client per
-//! attempt, run by the runtime (`runtime/`: pacing, timeouts, retries), and
+//! attempt, run by the pipeline (`pipeline/`: pacing, timeouts, retries), and
 //! the mapping of the generated client's results to [`ErrorKind`]s.
 
 use crate::clock::Clock;
+use crate::pipeline::{AttemptError, Pipeline};
 use crate::policy::parse_retry_after;
-use crate::runtime::{Failed, Runtime};
 use crate::{
     Answer, Argument, ClientBuilder, CloudCopy, Error, ErrorKind, InstanceId, InvalidInput,
     Location, Operation, Request, Rule,
@@ -35,22 +35,25 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) raw: vast_api::Client,
+    pub(crate) generated: vast_api::Client,
     pub(crate) base_url: String,
-    pub(crate) runtime: Runtime,
+    pub(crate) pipeline: Pipeline,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let runtime = &self.inner.runtime;
+        let pipeline = &self.inner.pipeline;
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"***")
-            .field("timeout", &runtime.timeout())
-            .field("deadline", &runtime.deadline())
-            .field("max_body_bytes", &self.inner.raw.limits().max_body_bytes())
-            .field("retry", runtime.retry())
-            .field("clock", &runtime.clock())
+            .field("timeout", &pipeline.timeout())
+            .field("deadline", &pipeline.deadline())
+            .field(
+                "max_body_bytes",
+                &self.inner.generated.limits().max_body_bytes(),
+            )
+            .field("retry", pipeline.retry())
+            .field("clock", &pipeline.clock())
             .finish()
     }
 }
@@ -236,14 +239,31 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The generated client underneath, for calls this crate does not wrap.
+    /// The generated client underneath ([`vast_api::Client`]), for calls
+    /// this crate does not wrap.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+    /// let answer = client.generated().cancel_sync().body(body).send().await?;
+    /// println!("{:?}", answer.into_inner().msg);
+    /// # Ok(()) }
+    /// ```
+    pub fn generated(&self) -> &vast_api::Client {
+        &self.inner.generated
+    }
+
+    /// The generated client underneath: the old name of
+    /// [`generated`](Self::generated), which `raw` now names the answer's
+    /// text of ([`Outcome::raw`]).
+    #[deprecated(note = "renamed to `Client::generated`")]
     pub fn raw(&self) -> &vast_api::Client {
-        &self.inner.raw
+        self.generated()
     }
 
     /// Tokens left in the retry quota shared by this client's clones.
     pub fn retry_quota_left(&self) -> u32 {
-        self.inner.runtime.quota_left()
+        self.inner.pipeline.quota_left()
     }
 
     /// Copies `src` to `dst` between two instances
@@ -263,7 +283,7 @@ impl Client {
         let ((answer, raw), attempts) = self
             .call(
                 op,
-                || self.inner.raw.copy().body(body.clone()).send(),
+                || self.inner.generated.copy().body(body.clone()).send(),
                 api_error,
             )
             .await?;
@@ -294,7 +314,7 @@ impl Client {
         let ((answer, raw), attempts) = self
             .call(
                 op,
-                || self.inner.raw.cloud_copy().body(body.clone()).send(),
+                || self.inner.generated.cloud_copy().body(body.clone()).send(),
                 cloud_copy_error,
             )
             .await?;
@@ -322,7 +342,7 @@ impl Client {
         let ((answer, raw), attempts) = self
             .call(
                 op,
-                || self.inner.raw.cancel_sync().body(body.clone()).send(),
+                || self.inner.generated.cancel_sync().body(body.clone()).send(),
                 api_error,
             )
             .await?;
@@ -356,7 +376,7 @@ impl Client {
 
     /// One operation: every attempt is one call of the generated client
     /// (`send`, its answer's status and body observed), its result checked
-    /// by [`check`], run by the client's runtime. The attempt's time limit
+    /// by [`check`], run by the client's pipeline. The attempt's time limit
     /// covers reading the body, in `send` or in `check`. A success comes
     /// with its body as received ([`received`]): the observation is the
     /// successful attempt's own, since each attempt observes its own call.
@@ -371,13 +391,13 @@ impl Client {
         E: std::fmt::Debug,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
     {
-        let runtime = &self.inner.runtime;
-        runtime
+        let pipeline = &self.inner.pipeline;
+        pipeline
             .run(op, || async {
                 // Pinned here, so `observe` holds a pointer, not a copy.
                 let sent = std::pin::pin!(send());
                 let (result, seen) = vast_api::observe(sent).await;
-                let answer = check(runtime.clock(), result, seen.status(), documented).await?;
+                let answer = check(pipeline.clock(), result, seen.status(), documented).await?;
                 Ok((answer, received(&seen)))
             })
             .await
@@ -428,13 +448,13 @@ answered!(
     types::CancelSyncResponse
 );
 
-/// Turns one generated call's result into a value or a [`Failed`] attempt.
+/// Turns one generated call's result into a value or a [`AttemptError`] attempt.
 async fn check<T, E>(
     clock: &dyn Clock,
     result: Result<ResponseValue<T>, RawError<E>>,
     status: Option<reqwest::StatusCode>,
     documented: fn(u16, E) -> ErrorKind,
-) -> Result<T, Failed>
+) -> Result<T, AttemptError>
 where
     T: Answered,
     E: std::fmt::Debug,
@@ -528,7 +548,7 @@ fn cloud_copy_error(status: u16, body: types::CloudCopyError) -> ErrorKind {
 }
 
 /// An answer with a status the operation does not document (401, 403, 429, 5xx…).
-async fn unexpected(clock: &dyn Clock, response: reqwest::Response) -> Failed {
+async fn unexpected(clock: &dyn Clock, response: reqwest::Response) -> AttemptError {
     let status = response.status();
     let code = status.as_u16();
     let retry_after = response
@@ -541,7 +561,7 @@ async fn unexpected(clock: &dyn Clock, response: reqwest::Response) -> Failed {
         Ok(body) => body,
         Err(e) => {
             if let Some(big) = vast_api::BodyTooLarge::find(&e) {
-                return Failed {
+                return AttemptError {
                     kind: over_limit(big),
                     retry_after,
                 };
@@ -570,7 +590,7 @@ async fn unexpected(clock: &dyn Clock, response: reqwest::Response) -> Failed {
             message,
         },
     };
-    Failed { kind, retry_after }
+    AttemptError { kind, retry_after }
 }
 
 /// A readable summary of an error body: the JSON `msg` (and `error` code) if

@@ -2,7 +2,7 @@
 //! HTTP client escape hatch.
 
 use crate::clock::{Clock, TokioClock};
-use crate::runtime::{Rng, Runtime};
+use crate::pipeline::{Pipeline, Rng};
 use crate::{ApiKey, Client, ConfigProblem, Error, KeySource, RetryConfig, UrlProblem};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -412,7 +412,7 @@ impl ClientBuilder {
             .map_err(|e| ConfigProblem::HttpClient {
                 reason: e.to_string(),
             })?;
-        let runtime = Runtime::new(
+        let pipeline = Pipeline::new(
             self.retry,
             self.clock,
             self.rng.unwrap_or_default(),
@@ -421,13 +421,13 @@ impl ClientBuilder {
         );
         Ok(Client {
             inner: Arc::new(crate::client::Inner {
-                raw: vast_api::Client::new_with_client(
+                generated: vast_api::Client::new_with_client(
                     &base_url,
                     http,
                     vast_api::Limits::default().with_max_body_bytes(self.max_body_bytes),
                 ),
                 base_url,
-                runtime,
+                pipeline,
             }),
         })
     }

@@ -251,28 +251,6 @@ pub enum ErrorKind {
     },
 }
 
-impl ErrorKind {
-    /// The failure this kind is, for [`classify`], when it ends a call that
-    /// made `attempts` attempts; `None` for errors that are not about an
-    /// answer (input, configuration).
-    pub(crate) fn failure(&self, attempts: u32) -> Option<Failure> {
-        Some(match self {
-            Self::Api { status, .. } | Self::Unauthorized { status, .. } => {
-                Failure::Status(*status)
-            }
-            Self::Rejected { .. } => Failure::Rejected,
-            Self::RateLimited { .. } | Self::Timeout if attempts == 0 => Failure::NotSent,
-            Self::RateLimited { .. } => Failure::Status(429),
-            Self::Timeout => Failure::Timeout,
-            Self::Transport { sent: false, .. } => Failure::Connect,
-            Self::Transport { sent: true, .. } => Failure::Reset,
-            Self::Decode { status, .. } => Failure::Undecodable(*status),
-            Self::ResponseTooLarge { status, .. } => Failure::TooLarge(*status),
-            Self::InvalidInput(_) | Self::Config(_) | Self::InsideRuntime => return None,
-        })
-    }
-}
-
 /// Everything that can go wrong, before or during a call: an [`ErrorKind`],
 /// and for a call its [`Operation`] and the number of attempts made.
 ///
@@ -358,7 +336,19 @@ impl Error {
     /// Which failure of the [retry table](crate::policy) ended the call;
     /// `None` for errors raised before any request (input, configuration).
     pub fn failure(&self) -> Option<Failure> {
-        self.kind.failure(self.attempts)
+        use ErrorKind as K;
+        Some(match &self.kind {
+            K::Api { status, .. } | K::Unauthorized { status, .. } => Failure::Status(*status),
+            K::Rejected { .. } => Failure::Rejected,
+            K::RateLimited { .. } | K::Timeout if self.attempts == 0 => Failure::NotSent,
+            K::RateLimited { .. } => Failure::Status(429),
+            K::Timeout => Failure::Timeout,
+            K::Transport { sent: false, .. } => Failure::Connect,
+            K::Transport { sent: true, .. } => Failure::Reset,
+            K::Decode { status, .. } => Failure::Undecodable(*status),
+            K::ResponseTooLarge { status, .. } => Failure::TooLarge(*status),
+            K::InvalidInput(_) | K::Config(_) | K::InsideRuntime => return None,
+        })
     }
 
     /// What the [retry table](crate::policy) says about this error's failure.

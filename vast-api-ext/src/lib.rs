@@ -88,8 +88,8 @@ mod error;
 mod ids;
 mod invalid;
 mod location;
+mod pipeline;
 mod request;
-mod runtime;
 mod secret;
 
 pub use client::{Client, CloudCopyOutcome, Outcome};
@@ -99,18 +99,18 @@ pub use error::{ConfigProblem, Error, ErrorKind, KeySource, Setting, UrlProblem}
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
+pub use pipeline::RetryConfig;
+/// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
+/// and, with the `test-util` feature, `VirtualClock`.
+pub use pipeline::clock;
+/// The retry table: [`classify`](policy::classify) and what it says.
+pub use pipeline::policy;
 pub use request::{Answer, Request};
 /// A root certificate for [`ClientBuilder::add_root_certificate`]
 /// (reqwest's: `Certificate::from_pem`, `from_der`). Present with a TLS
 /// feature.
 #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 pub use reqwest::Certificate;
-pub use runtime::RetryConfig;
-/// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
-/// and, with the `test-util` feature, `VirtualClock`.
-pub use runtime::clock;
-/// The retry table: [`classify`](policy::classify) and what it says.
-pub use runtime::policy;
 pub use secret::ApiKey;
 /// Which operation a call, an error or a span is about: the one
 /// [`vast_api::Operation`], generated from the operation table (`Display`

@@ -53,7 +53,7 @@ fn debug_output_never_shows_the_key() {
         .base_url("http://127.0.0.1:9");
     assert!(!format!("{builder:?}").contains(KEY));
     let client = builder.build().unwrap();
-    let shown = format!("{client:?} {:?}", client.raw());
+    let shown = format!("{client:?} {:?}", client.generated());
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("127.0.0.1:9"), "the Debug output is useful");
     let key = ApiKey::new(KEY).unwrap();

@@ -74,7 +74,7 @@ pub mod tls;
 #[cfg(feature = "client")]
 mod limit;
 #[cfg(feature = "client")]
-pub use limit::{BodyTooLarge, DEFAULT_MAX_BODY_BYTES, Limits};
+pub use limit::{BodyTooLarge, Limits};
 
 #[cfg(feature = "client")]
 mod body;
@@ -88,6 +88,13 @@ mod observe;
 #[cfg(feature = "client")]
 #[doc(hidden)]
 pub use observe::{Observation, observe};
+
+/// The default cap on a body: 1 MiB. The API's answers and requests are
+/// under 1 KiB; anything near the cap is not a message of this API. The
+/// client's cap on response bodies (`Limits`, with the `client` feature);
+/// outside the feature too, for a server that wants the same bound on
+/// request bodies (vast-mock).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// The merged OpenAPI 3.0.3 spec this crate was generated from: the copy
 /// `cargo xtask generate` writes into the crate (`spec/vast.json`, the same

@@ -16,16 +16,12 @@
 //! length. The wrapper sits outside reqwest's own body, so reqwest's total
 //! timeout still covers the read.
 
-use crate::Client;
+use crate::{Client, DEFAULT_MAX_BODY_BYTES};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use reqwest::StatusCode;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-/// The default cap on a response body: 1 MiB. The API's answers are under
-/// 1 KiB; anything near the cap is not an answer of this API.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// The generated [`Client`]'s hand-written settings (progenitor's "inner
 /// type"): the cap on response bodies.

@@ -1,5 +1,6 @@
-//! The call runtime: every call goes through these layers, each a module
-//! with one job. From the outside in:
+//! The call pipeline: every call goes through these layers, each a module
+//! with one job (named so, not a "runtime", to leave that word to tokio's).
+//! From the outside in:
 //!
 //! - `attempt`: the loop. For each attempt: a pacing slot, the attempt
 //!   raced against `min(attempt timeout, deadline left)`, the failure
@@ -30,17 +31,18 @@ mod retry_config;
 #[cfg(any(test, feature = "test-util"))]
 mod virtual_clock;
 
-pub(crate) use attempt::Failed;
+pub(crate) use attempt::AttemptError;
 pub(crate) use backoff::Rng;
 pub use retry_config::RetryConfig;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a client's calls run on, shared by its clones: the settings, the
-/// clock and random source, and the state shared across calls (quota, pacing).
+/// What a client's calls run through, shared by its clones: the settings,
+/// the clock and random source, and the state shared across calls (quota,
+/// pacing).
 #[derive(Debug)]
-pub(crate) struct Runtime {
+pub(crate) struct Pipeline {
     retry: RetryConfig,
     clock: Arc<dyn clock::Clock>,
     rng: Rng,
@@ -52,7 +54,7 @@ pub(crate) struct Runtime {
     deadline: Duration,
 }
 
-impl Runtime {
+impl Pipeline {
     pub(crate) fn new(
         retry: RetryConfig,
         clock: Arc<dyn clock::Clock>,

@@ -3,7 +3,7 @@
 //! or the deadline. Each error is built here, once, with its operation and
 //! attempt count.
 
-use super::Runtime;
+use super::Pipeline;
 use super::backoff::before_retry;
 use super::deadline::{Deadline, within};
 use super::pacing::NoSlot;
@@ -13,15 +13,16 @@ use std::future::Future;
 use std::time::Duration;
 use tracing::Instrument;
 
-/// One failed attempt: what went wrong, and the answer's `Retry-After`
-/// when it had one.
+/// The error of one attempt: what went wrong, and the answer's
+/// `Retry-After` when it had one. The attempt loop makes it an [`Error`],
+/// with the call's operation and attempt count.
 #[derive(Debug)]
-pub(crate) struct Failed {
+pub(crate) struct AttemptError {
     pub(crate) kind: ErrorKind,
     pub(crate) retry_after: Option<Duration>,
 }
 
-impl From<ErrorKind> for Failed {
+impl From<ErrorKind> for AttemptError {
     fn from(kind: ErrorKind) -> Self {
         Self {
             kind,
@@ -30,7 +31,7 @@ impl From<ErrorKind> for Failed {
     }
 }
 
-impl Runtime {
+impl Pipeline {
     /// Runs `attempt` until it succeeds or the policy, the quota, the
     /// attempts allowed or the deadline say stop; the value and the number
     /// of attempts made. The call's span gets its final `attempts` and
@@ -38,7 +39,7 @@ impl Runtime {
     pub(crate) async fn run<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Failed>>,
+        Fut: Future<Output = Result<T, AttemptError>>,
     {
         let span = tracing::info_span!(
             "vast_api_ext",
@@ -73,7 +74,7 @@ impl Runtime {
     async fn attempts<T, F, Fut>(&self, op: Operation, mut attempt: F) -> Result<(T, u32), Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Failed>>,
+        Fut: Future<Output = Result<T, AttemptError>>,
     {
         // No time for any attempt (a zero timeout or deadline): nothing is
         // sent and no turn at the endpoint is taken. (Known without reading
@@ -129,8 +130,8 @@ impl Runtime {
                 }
                 Err(failed) => failed,
             };
-            let failure = failed.kind.failure(n);
             let error = Error::for_call(op, n, failed.kind);
+            let failure = error.failure();
             if let Some(status) = error.status() {
                 attempt_span.record("status", status);
             }
