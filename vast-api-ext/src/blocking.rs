@@ -15,7 +15,7 @@
 //! let src: Location = "C.6003036:/workspace/data/".parse()?;
 //! let dst: Location = "C.7001234:/workspace/".parse()?;
 //! println!("{:?}", client.copy(&src, &dst)?.message);
-//! client.cancel_sync(InstanceId(7001234))?;
+//! client.cancel_sync(InstanceId::new(7001234)?)?;
 //! # Ok(()) }
 //! ```
 //!
@@ -87,7 +87,7 @@ impl ClientBuilder {
             .enable_all()
             .build()
             .map_err(|e| ConfigProblem::Runtime {
-                reason: e.to_string(),
+                source: Arc::new(e),
             })?;
         Ok(Client {
             inner,
@@ -144,7 +144,7 @@ impl Client {
     /// ```no_run
     /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
     /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
-    /// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+    /// let request = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
     ///     .src("/workspace/results")
     ///     .dst("my-bucket/results");
     /// println!("{:?}", client.cloud_copy(&request)?.result_url);
@@ -158,7 +158,7 @@ impl Client {
     ///
     /// ```no_run
     /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
-    /// client.cancel_sync(vast_api_ext::InstanceId(6003036))?;
+    /// client.cancel_sync(vast_api_ext::InstanceId::new(6003036)?)?;
     /// # Ok(()) }
     /// ```
     pub fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
@@ -180,7 +180,7 @@ impl Client {
             Some(runtime) => runtime.block_on(call),
             // Only `Drop` takes the runtime out.
             None => Err(ConfigProblem::Runtime {
-                reason: "it is gone".to_owned(),
+                source: Arc::new(std::io::Error::other("it is gone")),
             }
             .into()),
         }

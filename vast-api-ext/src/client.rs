@@ -25,7 +25,7 @@ const BODY_PREFIX: usize = 200;
 /// ```no_run
 /// # async fn run() -> Result<(), vast_api_ext::Error> {
 /// let client = vast_api_ext::Client::from_env()?;
-/// let outcome = client.cancel_sync(6003036.into()).await?;
+/// let outcome = client.cancel_sync(vast_api_ext::InstanceId::new(6003036)?).await?;
 /// println!("{}", outcome.message.unwrap_or_default());
 /// # Ok(()) }
 /// ```
@@ -115,7 +115,7 @@ impl Outcome {
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
-    /// let outcome = client.cancel_sync(6003036.into()).await?;
+    /// let outcome = client.cancel_sync(vast_api_ext::InstanceId::new(6003036)?).await?;
     /// println!("{}", outcome.raw()); // e.g. {"success": true, "msg": "…"}
     /// # Ok(()) }
     /// ```
@@ -301,7 +301,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
     /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
-    /// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+    /// let request = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
     ///     .src("/workspace/results")
     ///     .dst("my-bucket/results");
     /// let outcome = client.cloud_copy(&request).await?;
@@ -332,7 +332,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
-    /// let outcome = client.cancel_sync(vast_api_ext::InstanceId(6003036)).await?;
+    /// let outcome = client.cancel_sync(vast_api_ext::InstanceId::new(6003036)?).await?;
     /// println!("{}", outcome.message.unwrap_or_default());
     /// # Ok(()) }
     /// ```
@@ -360,7 +360,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
     /// use vast_api_ext::{InstanceId, Request};
-    /// let request = Request::CancelSync(InstanceId(6003036));
+    /// let request = Request::CancelSync(InstanceId::new(6003036)?);
     /// eprintln!("{} {} {}", request.operation().method(), request.operation().path(), request.body()?);
     /// let answer = client.send(&request).await?;
     /// println!("{}", answer.message().unwrap_or_default());
@@ -388,7 +388,7 @@ impl Client {
     ) -> Result<((T, Option<Box<str>>), u32), Error>
     where
         T: Answered,
-        E: std::fmt::Debug,
+        E: std::fmt::Debug + Send + Sync + 'static,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
     {
         let pipeline = &self.inner.pipeline;
@@ -457,7 +457,7 @@ async fn check<T, E>(
 ) -> Result<T, AttemptError>
 where
     T: Answered,
-    E: std::fmt::Debug,
+    E: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(answer) => {
@@ -481,9 +481,10 @@ where
             Some(big) => over_limit(big).into(),
             None => transport(e).into(),
         }),
-        Err(RawError::InvalidResponsePayload(bytes, _)) => Err(ErrorKind::Decode {
+        Err(RawError::InvalidResponsePayload(bytes, source)) => Err(ErrorKind::Decode {
             status: status.map(|s| s.as_u16()),
             body_prefix: html_summary(status, &bytes).unwrap_or_else(|| prefix(&bytes)),
+            source,
         }
         .into()),
         Err(RawError::UnexpectedResponse(response)) => Err(unexpected(clock, response).await),
@@ -496,7 +497,7 @@ where
         // Not known to have failed before sending: counted as sent, the
         // cautious reading.
         Err(other) => Err(ErrorKind::Transport {
-            source: other.to_string().into(),
+            source: Box::new(other),
             sent: true,
         }
         .into()),

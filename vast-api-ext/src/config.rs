@@ -71,7 +71,7 @@ fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigProblem::UnreadableKeyFile {
             path: path.to_owned(),
-            reason: e.to_string(),
+            source: Arc::new(e),
         }
         .into()),
     }
@@ -257,8 +257,8 @@ impl ClientBuilder {
 
     /// Timeout of one attempt (connect, send, answer). Connecting may take
     /// half of it, at most 10 s. With a zero timeout nothing is sent: every
-    /// call fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout)
-    /// after 0 attempts.
+    /// call fails with [`ErrorKind::NotSent`](crate::ErrorKind::NotSent)
+    /// ([`NotSent::NoTimeLeft`](crate::NotSent::NoTimeLeft)) after 0 attempts.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -410,7 +410,7 @@ impl ClientBuilder {
             .user_agent(user_agent)
             .build()
             .map_err(|e| ConfigProblem::HttpClient {
-                reason: e.to_string(),
+                source: Arc::new(e),
             })?;
         let pipeline = Pipeline::new(
             self.retry,

@@ -19,14 +19,14 @@
 //! println!("{:?}", client.copy(&src, &dst).await?.message);
 //!
 //! // Copy from an instance to a cloud connection (S3, Drive…).
-//! let upload = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+//! let upload = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
 //!     .src("/workspace/results")
 //!     .dst("my-bucket/results")
 //!     .size_only(true);
 //! println!("{:?}", client.cloud_copy(&upload).await?.result_url);
 //!
 //! // Cancel the sync into an instance.
-//! client.cancel_sync(InstanceId(7001234)).await?;
+//! client.cancel_sync(InstanceId::new(7001234)?).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -39,8 +39,10 @@
 //! [`ErrorKind::Transport`], [`ErrorKind::Decode`] and
 //! [`ErrorKind::ResponseTooLarge`] for an answer longer than
 //! [`ClientBuilder::max_body_bytes`], 1 MiB by default, never read past that
-//! limit), and it carries the [`operation`](Error::operation) and the number
-//! of [`attempts`](Error::attempts). Which failures are retried, which may
+//! limit; [`ErrorKind::NotSent`] when the call ended before its first
+//! attempt), and it carries the [`operation`](Error::operation) and the
+//! number of [`attempts`](Error::attempts). Its `source()` is the error
+//! behind it (reqwest's, serde_json's) when there is one. Which failures are retried, which may
 //! have been applied, and who is to blame is one table, in [`policy`].
 //!
 //! Every outcome keeps the server's answer as received: [`Outcome::raw`]
@@ -95,7 +97,7 @@ mod secret;
 pub use client::{Client, CloudCopyOutcome, Outcome};
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{ConfigProblem, Error, ErrorKind, KeySource, Setting, UrlProblem};
+pub use error::{ConfigProblem, Error, ErrorKind, KeySource, NotSent, Setting, UrlProblem};
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
@@ -141,11 +143,12 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        let loc = Location::new(1u64, "/a").unwrap_or_else(|e| panic!("{e}"));
-        let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+        let loc = Location::new(1, "/a").unwrap_or_else(|e| panic!("{e}"));
+        let one = InstanceId::new(1).unwrap_or_else(|e| panic!("{e}"));
+        let request = CloudCopy::new(one, 2u64, Transfer::InstanceToCloud).src("/a");
         send(&client.copy(&loc, &loc));
         send(&client.cloud_copy(&request));
-        send(&client.cancel_sync(InstanceId(1)));
+        send(&client.cancel_sync(one));
         fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
         is_error::<Error>();
     }

@@ -8,7 +8,8 @@ use common::{client, ok_json};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, Operation, RetryConfig, Transfer,
+    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, NotSent, Operation, RetryConfig,
+    Transfer,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -88,7 +89,7 @@ async fn cancel_sync_404_names_the_operation() {
     ))
     .await;
     let err = client(&server)
-        .cancel_sync(InstanceId(9))
+        .cancel_sync(InstanceId::new(9).unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.operation(), Some(Operation::CancelSync));
@@ -105,7 +106,8 @@ async fn cloud_copy_400_has_no_code() {
         json!({"success": false, "msg": "invalid transfer"}),
     ))
     .await;
-    let request = CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance).src("b/x");
+    let request =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::CloudToInstance).src("b/x");
     let err = client(&server).cloud_copy(&request).await.unwrap_err();
     assert!(matches!(
         err.kind(),
@@ -217,7 +219,8 @@ async fn cloud_copy_success_false_is_rejected_not_started() {
         json!({"success": false, "msg": "no such connection"}),
     ))
     .await;
-    let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+    let request =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a");
     let err = client(&server).cloud_copy(&request).await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -232,9 +235,12 @@ async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
     )
     .await;
     assert!(
-        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(200) } if body_prefix == r#"{"success": tr"#)
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(200), .. } if body_prefix == r#"{"success": tr"#)
     );
     assert_eq!(err.status(), Some(200));
+    // The decoder's own error is the source.
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(source.is::<serde_json::Error>(), "{source:?}");
     assert_eq!(
         err.to_string(),
         r#"copy failed: the server's answer (200) could not be read: expected JSON, got `{"success": tr`"#
@@ -268,7 +274,10 @@ async fn a_slow_answer_is_a_timeout() {
         .retry(RetryConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Timeout));
     assert_eq!(err.attempts(), 1);
     assert!(err.is_retryable());
@@ -288,7 +297,10 @@ async fn a_refused_connection_is_a_transport_error() {
         .retry(RetryConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Transport { sent: false, .. }),
         "{err:?}"
@@ -330,7 +342,9 @@ async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() 
         .build()
         .unwrap();
     let err = client
-        .cloud_copy(&CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a"))
+        .cloud_copy(
+            &CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a"),
+        )
         .await
         .unwrap_err();
     server.join().unwrap();
@@ -366,6 +380,7 @@ fn may_have_been_applied_follows_the_retry_table() {
         call(ErrorKind::Decode {
             status,
             body_prefix: String::new(),
+            source: serde_json::from_str::<serde_json::Value>("").unwrap_err(),
         })
     };
     // An answer over the body limit: a 2xx may have been applied; any other
@@ -394,7 +409,14 @@ fn may_have_been_applied_follows_the_retry_table() {
         assert!(e.may_have_been_applied(), "{e:?}");
     }
     let not = [
-        Error::for_call(op, 0, ErrorKind::Timeout),
+        Error::for_call(op, 0, ErrorKind::NotSent(NotSent::NoTimeLeft)),
+        Error::for_call(
+            op,
+            0,
+            ErrorKind::NotSent(NotSent::Paced {
+                next_turn: Duration::from_secs(1),
+            }),
+        ),
         api(400),
         api(503),
         api(501),
@@ -438,7 +460,7 @@ async fn an_html_404_reads_as_a_sentence_too() {
     ))
     .await;
     assert!(
-        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(404) } if body_prefix == "404 Not Found (an HTML error page)"),
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(404), .. } if body_prefix == "404 Not Found (an HTML error page)"),
         "{err:?}"
     );
     assert_eq!(

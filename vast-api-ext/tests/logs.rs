@@ -42,7 +42,7 @@ async fn trace_logs_name_the_operation_but_never_the_key() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Unauthorized { .. }));

@@ -37,8 +37,15 @@ fn requests() -> Vec<Request> {
             src: loc("C.1:/a"),
             dst: loc("C.2:/b"),
         },
-        Request::CloudCopy(CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud).src("/w")),
-        Request::CancelSync(InstanceId(7)),
+        Request::CloudCopy(
+            CloudCopy::new(
+                InstanceId::new(5).unwrap(),
+                1004u64,
+                Transfer::InstanceToCloud,
+            )
+            .src("/w"),
+        ),
+        Request::CancelSync(InstanceId::new(7).unwrap()),
     ]
 }
 
@@ -98,7 +105,10 @@ async fn the_body_is_the_successful_attempts_own() {
         .rng(|| 0.0)
         .build()
         .unwrap();
-    let outcome = client.cancel_sync(InstanceId(7)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 2);
     assert_eq!(outcome.raw(), second);
 }
@@ -121,7 +131,10 @@ async fn a_body_received_in_pieces_is_kept_whole() {
         .base_url(mock.uri())
         .build()
         .unwrap();
-    let outcome = client.cancel_sync(InstanceId(7)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     let expected = vast_mock::spec::spec()
         .success_body(Operation::CancelSync)
         .unwrap();
@@ -134,7 +147,10 @@ async fn a_body_received_in_pieces_is_kept_whole() {
 async fn a_body_that_is_not_utf8_reads_lossily() {
     // Invalid UTF-8 in a field the client ignores: the typed fields decode.
     let server = answering(b"{\"success\":true,\"msg\":\"ok\",\"x\":\"\xff\"}").await;
-    let outcome = client(&server).cancel_sync(InstanceId(7)).await.unwrap();
+    let outcome = client(&server)
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.message.as_deref(), Some("ok"));
     assert_eq!(
         outcome.raw(),

@@ -8,7 +8,9 @@ mod common;
 use common::{COPY_PATH, RCLONE_PATH, client_on, client_with, ok_json, on_clock, virtual_retry};
 use serde_json::json;
 use std::time::Duration;
-use vast_api_ext::{Client, CloudCopy, ErrorKind, InstanceId, Location, RetryConfig, Transfer};
+use vast_api_ext::{
+    Client, CloudCopy, ErrorKind, InstanceId, Location, NotSent, RetryConfig, Transfer,
+};
 use wiremock::matchers::{any, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -48,7 +50,7 @@ fn locations() -> (Location, Location) {
 }
 
 fn upload() -> CloudCopy {
-    CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a")
+    CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a")
 }
 
 #[tokio::test]
@@ -80,7 +82,7 @@ async fn a_429_with_an_http_date_waits_until_then() {
     )
     .await;
     let outcome = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap();
     assert_eq!(outcome.attempts, 2);
@@ -102,7 +104,7 @@ async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
     .await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(
@@ -169,7 +171,7 @@ async fn cancel_sync_gives_up_after_max_attempts() {
     let server = failing_then_ok(ResponseTemplate::new(500), 10).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Api { status: 500, .. }));
@@ -189,7 +191,7 @@ async fn client_errors_are_never_retried() {
         .await;
         let (retry, clock) = virtual_retry();
         let err = client_on(&server, retry, &clock)
-            .cancel_sync(InstanceId(1))
+            .cancel_sync(InstanceId::new(1).unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.attempts(), 1, "{status}");
@@ -222,10 +224,16 @@ async fn an_exhausted_quota_stops_retries_for_every_clone() {
     // Room for exactly one retry.
     let client = client_on(&server, retry.with_quota(5, 5, 10), &clock);
     let clone = client.clone();
-    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let first = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(first.attempts(), 2);
     assert_eq!(client.retry_quota_left(), 0);
-    let second = clone.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let second = clone
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(second.attempts(), 1);
     assert_eq!(requests(&server).await, 3);
 }
@@ -236,7 +244,10 @@ async fn a_success_refunds_the_retry_tokens() {
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     assert_eq!(client.retry_quota_left(), 500);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(client.retry_quota_left(), 500);
 }
 
@@ -344,7 +355,10 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
     let err = client.cloud_copy(&upload()).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }));
     // Another endpoint is not held back.
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert!(clock.sleeps().is_empty());
     // A clone waits out the Retry-After before the next cloud copy, then
     // keeps spacing by the pacing interval (1 s).
@@ -370,18 +384,21 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
         .retry(retry.with_max_attempts(1))
         .build()
         .unwrap();
-    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let first = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(first.kind(), ErrorKind::RateLimited { .. }));
     // The next slot is 2 s away, past the 1 s deadline: no request, no wait,
     // and the error says so rather than "timed out".
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::RateLimited {
-                retry_after: Some(d),
-                ..
-            } if *d == 2 * SECOND
+            ErrorKind::NotSent(NotSent::Paced { next_turn }) if *next_turn == 2 * SECOND
         ),
         "{err:?}"
     );
@@ -407,16 +424,25 @@ async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
     .await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::RateLimited { retry_after: Some(d), .. } if *d == vast_api_ext::policy::RETRY_AFTER_CEILING),
         "{err:?}"
     );
     assert_eq!(err.attempts(), 1);
     // The endpoint waits the max Retry-After (60 s) once, then works.
-    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 1);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(clock.sleeps(), [60 * SECOND, SECOND]);
     assert_eq!(requests(&server).await, 3);
 }
@@ -430,9 +456,19 @@ async fn a_retry_after_is_waited_once_not_before_every_later_call() {
     .await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
     for _ in 0..6 {
-        client.cancel_sync(InstanceId(1)).await.unwrap();
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap();
     }
     // 50 s once, then the pacing interval (1 s) before each later call.
     let mut want = vec![50 * SECOND];
@@ -449,7 +485,10 @@ async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
     .await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::RateLimited { .. }),
         "{err:?}"
@@ -457,7 +496,10 @@ async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
     assert_eq!(err.attempts(), 1);
     // Not a standing 3600 s interval (which is past the 300 s deadline and
     // would refuse every call): one wait of the max Retry-After.
-    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 1);
     assert_eq!(clock.sleeps(), [60 * SECOND]);
 }
@@ -471,8 +513,18 @@ async fn a_retry_after_of_zero_still_paces_the_endpoint() {
     .await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     // The retry goes at once; the next call waits the pacing interval.
     assert_eq!(clock.sleeps(), [SECOND]);
 }
@@ -487,7 +539,14 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
         .retry(retry.clone())
         .build()
         .unwrap();
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
     assert!(clock.sleeps().is_empty(), "NaN jitter is a zero wait");
     let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
     let client = client_on(
@@ -496,7 +555,10 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
         &clock,
     );
     // The wait would cross the deadline: the call ends with the 503.
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Api { status: 503, .. }),
         "{err:?}"
@@ -514,7 +576,7 @@ async fn a_dropped_call_releases_its_endpoint() {
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     {
-        let call = client.cancel_sync(InstanceId(1));
+        let call = client.cancel_sync(InstanceId::new(1).unwrap());
         tokio::pin!(call);
         // Poll the call once (it takes the endpoint's only slot), then drop it.
         tokio::select! {
@@ -525,10 +587,13 @@ async fn a_dropped_call_releases_its_endpoint() {
     }
     // With one request in flight per endpoint, this would never start if the
     // dropped call had kept its slot; the timeout only turns a hang into a failure.
-    let outcome = tokio::time::timeout(Duration::from_secs(10), client.cancel_sync(InstanceId(2)))
-        .await
-        .expect("the dropped call kept the endpoint's slot")
-        .unwrap();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.cancel_sync(InstanceId::new(2).unwrap()),
+    )
+    .await
+    .expect("the dropped call kept the endpoint's slot")
+    .unwrap();
     assert_eq!(outcome.attempts, 1);
 }
 
@@ -536,7 +601,10 @@ async fn a_dropped_call_releases_its_endpoint() {
 async fn disabled_makes_one_attempt() {
     let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
     let client = client_with(&server, RetryConfig::disabled());
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Api { status: 503, .. }));
     assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);

@@ -22,9 +22,13 @@ async fn the_key_travels_only_in_the_authorization_header() {
     let src: Location = "C.1:/a".parse().unwrap();
     let dst: Location = "C.2:/b".parse().unwrap();
     client.copy(&src, &dst).await.unwrap();
-    let upload = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+    let upload =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a");
     client.cloud_copy(&upload).await.unwrap();
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
 
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 3);
@@ -100,7 +104,7 @@ async fn a_redirect_to_another_host_is_not_followed() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -137,7 +141,10 @@ async fn an_own_reqwest_builder_keeps_its_headers_but_cannot_follow_redirects() 
         .retry(vast_api_ext::RetryConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Api { status: 302, .. }),
         "{err:?}"

@@ -8,7 +8,7 @@ use super::backoff::before_retry;
 use super::deadline::{Deadline, within};
 use super::pacing::NoSlot;
 use super::policy::{Failure, classify};
-use crate::{Error, ErrorKind, Operation};
+use crate::{Error, ErrorKind, NotSent, Operation};
 use std::future::Future;
 use std::time::Duration;
 use tracing::Instrument;
@@ -80,7 +80,7 @@ impl Pipeline {
         // sent and no turn at the endpoint is taken. (Known without reading
         // the clock; time running out later is caught below.)
         if self.timeout.is_zero() || self.deadline.is_zero() {
-            return Err(Error::for_call(op, 0, ErrorKind::Timeout));
+            return Err(Error::for_call(op, 0, not_sent(NotSent::NoTimeLeft)));
         }
         let clock = self.clock();
         let deadline = Deadline::after(clock, self.deadline);
@@ -94,14 +94,11 @@ impl Pipeline {
                 // Nothing is sent; after a failed attempt, that failure is the answer.
                 Err(no_slot) => {
                     return Err(last.unwrap_or_else(|| {
-                        let kind = match no_slot {
-                            NoSlot::AfterDeadline(wait) => ErrorKind::RateLimited {
-                                retry_after: Some(wait),
-                                message: None,
-                            },
-                            NoSlot::DeadlinePassed => ErrorKind::Timeout,
+                        let why = match no_slot {
+                            NoSlot::AfterDeadline(next_turn) => NotSent::Paced { next_turn },
+                            NoSlot::DeadlinePassed => NotSent::NoTimeLeft,
                         };
-                        Error::for_call(op, n, kind)
+                        Error::for_call(op, n, not_sent(why))
                     }));
                 }
             };
@@ -110,7 +107,9 @@ impl Pipeline {
                 // The turn came at the deadline: nothing is sent (an attempt
                 // with a zero limit would be dropped unsent yet read as a
                 // timeout that may have been applied).
-                return Err(last.unwrap_or_else(|| Error::for_call(op, n, ErrorKind::Timeout)));
+                return Err(
+                    last.unwrap_or_else(|| Error::for_call(op, n, not_sent(NotSent::NoTimeLeft)))
+                );
             }
             n += 1;
             let attempt_span =
@@ -166,4 +165,9 @@ impl Pipeline {
             last = Some(error);
         }
     }
+}
+
+/// A call that ends before its first attempt.
+fn not_sent(why: NotSent) -> ErrorKind {
+    ErrorKind::NotSent(why)
 }
