@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use vast_api_ext::{
-    Client, CloudCopy, ConnectionId, DEFAULT_CLOUD_DST, InstanceId, Location, RetryConfig, Transfer,
+    Client, CloudCopy, ConnectionId, DEFAULT_CLOUD_DST, InstanceId, Location, PacingConfig,
+    RetryConfig, Transfer,
 };
 use vast_mock::{MockServer, Operation, spec};
 
@@ -31,6 +32,7 @@ fn setup() -> (tokio::runtime::Runtime, MockServer, Client) {
         .api_key(API_KEY)
         .base_url(mock.uri())
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     (runtime, mock, client)

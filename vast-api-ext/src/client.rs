@@ -53,6 +53,7 @@ impl std::fmt::Debug for Client {
                 &self.inner.generated.limits().max_body_bytes(),
             )
             .field("retry", pipeline.retry())
+            .field("pacing", pipeline.pacing())
             .field("clock", &pipeline.clock())
             .finish()
     }

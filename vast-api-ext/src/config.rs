@@ -3,7 +3,10 @@
 
 use crate::clock::{Clock, TokioClock};
 use crate::pipeline::{Pipeline, Rng};
-use crate::{ApiKey, Client, ConfigProblem, Error, KeySource, RetryConfig, UrlProblem};
+use crate::{
+    ApiKey, Client, ConfigProblem, Error, KeySource, PacingConfig, RetryConfig, UrlProblem,
+};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,6 +154,7 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// | per-attempt timeout | 120 s ([`DEFAULT_ATTEMPT_TIMEOUT`]); connecting gets half of it, at most 10 s |
 /// | deadline per call (attempts and waits) | 300 s ([`DEFAULT_DEADLINE`]) |
 /// | retries | [`RetryConfig::standard`] |
+/// | pacing per endpoint | [`PacingConfig::standard`] (1 request in flight, spacing after a `429`) |
 /// | clock (waits and time limits) | [`TokioClock`] |
 /// | random source of the backoff's jitter | `fastrand::f64` |
 /// | largest response body read | 1 MiB ([`vast_api::DEFAULT_MAX_BODY_BYTES`]) |
@@ -167,7 +171,15 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// # Ok::<(), vast_api_ext::Error>(())
 /// ```
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
+    settings: Settings,
+    /// What [`build`](Self::build) makes: [`Client`], or (feature
+    /// `blocking`) `blocking::Client`, whose builder this is too.
+    client: PhantomData<fn() -> C>,
+}
+
+/// Every setting of a [`ClientBuilder`], whatever client it builds.
+struct Settings {
     api_key: Option<ApiKey>,
     base_url: Option<String>,
     allow_insecure_http: bool,
@@ -179,32 +191,35 @@ pub struct ClientBuilder {
     #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     root_certificates: Vec<reqwest::Certificate>,
     retry: RetryConfig,
+    pacing: PacingConfig,
     clock: Arc<dyn Clock>,
     rng: Option<Rng>,
     env: Option<Env>,
 }
 
-impl std::fmt::Debug for ClientBuilder {
+impl<C> std::fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.settings;
         let mut f = f.debug_struct("ClientBuilder");
-        f.field("api_key", &self.api_key)
-            .field("base_url", &self.base_url.as_deref().map(redact_url))
-            .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("user_agent_suffix", &self.user_agent_suffix)
-            .field("custom_http", &self.http.is_some());
+        f.field("api_key", &s.api_key)
+            .field("base_url", &s.base_url.as_deref().map(redact_url))
+            .field("allow_insecure_http", &s.allow_insecure_http)
+            .field("timeout", &s.timeout)
+            .field("deadline", &s.deadline)
+            .field("max_body_bytes", &s.max_body_bytes)
+            .field("user_agent_suffix", &s.user_agent_suffix)
+            .field("custom_http", &s.http.is_some());
         #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
-        f.field("root_certificates", &self.root_certificates.len());
-        f.field("retry", &self.retry)
-            .field("clock", &self.clock)
-            .field("custom_rng", &self.rng.is_some())
+        f.field("root_certificates", &s.root_certificates.len());
+        f.field("retry", &s.retry)
+            .field("pacing", &s.pacing)
+            .field("clock", &s.clock)
+            .field("custom_rng", &s.rng.is_some())
             .finish()
     }
 }
 
-impl Default for ClientBuilder {
+impl Default for Settings {
     fn default() -> Self {
         Self {
             api_key: None,
@@ -218,6 +233,7 @@ impl Default for ClientBuilder {
             #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
             root_certificates: Vec::new(),
             retry: RetryConfig::standard(),
+            pacing: PacingConfig::standard(),
             clock: Arc::new(TokioClock),
             rng: None,
             env: None,
@@ -225,7 +241,33 @@ impl Default for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+/// The builder of the async [`Client`], with the defaults in the table above.
+/// (Only this one: with a second `Default`, `ClientBuilder::default()`
+/// would need its type spelled out.)
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::with_defaults()
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// A builder with every setting at its default.
+    pub(crate) fn with_defaults() -> Self {
+        Self {
+            settings: Settings::default(),
+            client: PhantomData,
+        }
+    }
+
+    /// The same settings, in the builder of another client.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn into_builder_of<D>(self) -> ClientBuilder<D> {
+        ClientBuilder {
+            settings: self.settings,
+            client: PhantomData,
+        }
+    }
+
     /// The API key (beats the environment and the key files): an
     /// [`ApiKey`], or text. Whitespace around it is trimmed; an empty key
     /// makes [`build`](Self::build) fail, naming this method.
@@ -238,20 +280,20 @@ impl ClientBuilder {
     /// ```
     pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
         // Checked by build(), which names this source if it is empty.
-        self.api_key = Some(key.into());
+        self.settings.api_key = Some(key.into());
         self
     }
 
     /// The base URL (beats env `VAST_URL`), e.g. `http://127.0.0.1:8080` in tests.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.settings.base_url = Some(url.into());
         self
     }
 
     /// Allows `http://` to a host other than loopback. The key then travels
     /// unencrypted; only for trusted networks.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
+        self.settings.allow_insecure_http = allow;
         self
     }
 
@@ -260,7 +302,7 @@ impl ClientBuilder {
     /// call fails with [`ErrorKind::NotSent`](crate::ErrorKind::NotSent)
     /// ([`NotSent::NoTimeLeft`](crate::NotSent::NoTimeLeft)) after 0 attempts.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
@@ -268,7 +310,7 @@ impl ClientBuilder {
     /// would end after it is not started, and no attempt starts without time
     /// left (a zero deadline sends nothing, like a zero timeout).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.settings.deadline = deadline;
         self
     }
 
@@ -279,19 +321,27 @@ impl ClientBuilder {
     /// as its `Content-Length` or its first byte past the limit arrives, and
     /// its connection is closed; nothing past the limit is read.
     pub fn max_body_bytes(mut self, limit: u64) -> Self {
-        self.max_body_bytes = limit;
+        self.settings.max_body_bytes = limit;
         self
     }
 
     /// Appended to the `User-Agent`, e.g. `my-tool/1.0`.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
+        self.settings.user_agent_suffix = Some(suffix.into());
         self
     }
 
-    /// The retry policy.
+    /// The retry policy (default [`RetryConfig::standard`]). It leaves the
+    /// pacing alone ([`pacing`](Self::pacing)).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
+        self.settings.retry = retry;
+        self
+    }
+
+    /// How each endpoint is paced: requests in flight, spacing after a
+    /// `429` (default [`PacingConfig::standard`]).
+    pub fn pacing(mut self, pacing: PacingConfig) -> Self {
+        self.settings.pacing = pacing;
         self
     }
 
@@ -312,7 +362,7 @@ impl ClientBuilder {
     /// ```
     #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
-        self.root_certificates.push(certificate);
+        self.settings.root_certificates.push(certificate);
         self
     }
 
@@ -321,7 +371,7 @@ impl ClientBuilder {
     /// deadline (default [`TokioClock`]; in tests, `VirtualClock` of the
     /// `test-util` feature).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
@@ -341,7 +391,7 @@ impl ClientBuilder {
     /// # let _ = client; Ok::<(), vast_api_ext::Error>(())
     /// ```
     pub fn rng(mut self, rng: impl FnMut() -> f64 + Send + 'static) -> Self {
-        self.rng = Some(Rng::new(rng));
+        self.settings.rng = Some(Rng::new(rng));
         self
     }
 
@@ -354,32 +404,33 @@ impl ClientBuilder {
     /// finished `reqwest::Client` is not accepted because it could not be
     /// given the key safely.
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.http = Some(builder);
+        self.settings.http = Some(builder);
         self
     }
 
     #[cfg(test)]
     pub(crate) fn env(mut self, env: Env) -> Self {
-        self.env = Some(env);
+        self.settings.env = Some(env);
         self
     }
 
-    /// Builds the client, reading the environment and key files for what was
-    /// not set explicitly.
-    pub fn build(self) -> Result<Client, Error> {
-        let env = self.env.unwrap_or_else(Env::from_process);
-        let key = resolve_api_key(self.api_key.as_ref().map(ApiKey::expose), &env)?;
-        let base_url = self
+    /// The async client these settings describe, reading the environment
+    /// and key files for what was not set explicitly.
+    pub(crate) fn build_client(self) -> Result<Client, Error> {
+        let s = self.settings;
+        let env = s.env.unwrap_or_else(Env::from_process);
+        let key = resolve_api_key(s.api_key.as_ref().map(ApiKey::expose), &env)?;
+        let base_url = s
             .base_url
             .or(env.vast_url.clone())
             .unwrap_or_else(|| vast_api::DEFAULT_BASE_URL.to_owned());
-        let base_url = check_base_url(&base_url, self.allow_insecure_http)?;
+        let base_url = check_base_url(&base_url, s.allow_insecure_http)?;
         let mut user_agent = format!(
             "{} vast-api-ext/{}",
             vast_api::USER_AGENT,
             env!("CARGO_PKG_VERSION")
         );
-        if let Some(suffix) = &self.user_agent_suffix {
+        if let Some(suffix) = &s.user_agent_suffix {
             user_agent.push(' ');
             user_agent.push_str(suffix.trim());
         }
@@ -395,9 +446,9 @@ impl ClientBuilder {
         // a backstop in real time at the longer of the two, which the
         // clock's timers reach first on the real clock.
         #[allow(unused_mut)]
-        let mut http = self.http.unwrap_or_else(vast_api::http_client_builder);
+        let mut http = s.http.unwrap_or_else(vast_api::http_client_builder);
         #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
-        for certificate in self.root_certificates {
+        for certificate in s.root_certificates {
             http = http.add_root_certificate(certificate);
         }
         let http = vast_api::configure(http, key.expose())
@@ -405,31 +456,40 @@ impl ClientBuilder {
                 reason: e.to_string(),
             })?
             .connection_verbose(false)
-            .timeout(self.timeout.max(self.deadline))
-            .connect_timeout(connect_timeout(self.timeout))
+            .timeout(s.timeout.max(s.deadline))
+            .connect_timeout(connect_timeout(s.timeout))
             .user_agent(user_agent)
             .build()
             .map_err(|e| ConfigProblem::HttpClient {
                 source: Arc::new(e),
             })?;
         let pipeline = Pipeline::new(
-            self.retry,
-            self.clock,
-            self.rng.unwrap_or_default(),
-            self.timeout,
-            self.deadline,
+            s.retry,
+            s.pacing,
+            s.clock,
+            s.rng.unwrap_or_default(),
+            s.timeout,
+            s.deadline,
         );
         Ok(Client {
             inner: Arc::new(crate::client::Inner {
                 generated: vast_api::Client::new_with_client(
                     &base_url,
                     http,
-                    vast_api::Limits::default().with_max_body_bytes(self.max_body_bytes),
+                    vast_api::Limits::default().with_max_body_bytes(s.max_body_bytes),
                 ),
                 base_url,
                 pipeline,
             }),
         })
+    }
+}
+
+impl ClientBuilder {
+    /// Builds the client, reading the environment and key files for what was
+    /// not set explicitly.
+    pub fn build(self) -> Result<Client, Error> {
+        self.build_client()
     }
 }
 

@@ -59,8 +59,9 @@
 //! With the `blocking` feature (off by default), [`blocking::Client`] offers
 //! the same methods, arguments, errors and retries for synchronous programs
 //! (build scripts, small tools): it runs the async client on a runtime of its
-//! own. Build it with the same builder: `blocking::Client::builder()` …
-//! [`.build_blocking()`](ClientBuilder::build_blocking).
+//! own. Its builder, `blocking::ClientBuilder`, has the same settings;
+//! its `build()` makes the blocking client: `blocking::Client::builder()` …
+//! `.build()`.
 //!
 //! # TLS
 //!
@@ -101,12 +102,12 @@ pub use error::{ConfigProblem, Error, ErrorKind, KeySource, NotSent, Setting, Ur
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
-pub use pipeline::RetryConfig;
 /// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
 /// and, with the `test-util` feature, `VirtualClock`.
 pub use pipeline::clock;
 /// The retry table: [`classify`](policy::classify) and what it says.
 pub use pipeline::policy;
+pub use pipeline::{PacingConfig, RetryConfig};
 pub use request::{Answer, Request};
 /// A root certificate for [`ClientBuilder::add_root_certificate`]
 /// (reqwest's: `Certificate::from_pem`, `from_der`). Present with a TLS

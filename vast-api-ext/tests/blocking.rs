@@ -42,7 +42,7 @@ fn client(mock: &MockServer) -> blocking::Client {
         .timeout(Duration::from_secs(10))
         .retry(RetryConfig::standard())
         .rng(|| 0.0)
-        .build_blocking()
+        .build()
         .unwrap()
 }
 

@@ -8,8 +8,8 @@ use common::{client, ok_json};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, NotSent, Operation, RetryConfig,
-    Transfer,
+    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, NotSent, Operation, PacingConfig,
+    RetryConfig, Transfer,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -272,6 +272,7 @@ async fn a_slow_answer_is_a_timeout() {
         .base_url(server.uri())
         .timeout(Duration::from_millis(100))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     let err = client
@@ -295,6 +296,7 @@ async fn a_refused_connection_is_a_transport_error() {
         .api_key(common::KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     let err = client
@@ -339,6 +341,7 @@ async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() 
         .api_key(common::KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     let err = client

@@ -5,11 +5,12 @@
 
 mod common;
 
-use common::{COPY_PATH, RCLONE_PATH, client_on, client_with, ok_json, on_clock, virtual_retry};
+use common::{COPY_PATH, RCLONE_PATH, client_on, ok_json, on_clock, virtual_retry};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, ErrorKind, InstanceId, Location, NotSent, RetryConfig, Transfer,
+    Client, CloudCopy, ErrorKind, InstanceId, Location, NotSent, PacingConfig, RetryConfig,
+    Transfer,
 };
 use wiremock::matchers::{any, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -337,6 +338,40 @@ async fn timeouts_are_retried_for_put_but_not_post() {
 }
 
 #[tokio::test]
+async fn turning_retries_off_leaves_the_pacing_alone() {
+    for (pacing, paced) in [
+        (PacingConfig::standard(), true),
+        (PacingConfig::disabled(), false),
+    ] {
+        let server = failing_then_ok(ResponseTemplate::new(429), 1).await;
+        let (_, clock) = virtual_retry();
+        let client = on_clock(common::builder(&server), &clock)
+            .retry(RetryConfig::disabled())
+            .pacing(pacing)
+            .build()
+            .unwrap();
+        let err = client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }));
+        assert_eq!(err.attempts(), 1, "no retry");
+        // The 429 engaged the endpoint's pacing unless it is off: the next
+        // call waits for its turn (1 s, the standard interval).
+        assert_eq!(
+            client
+                .cancel_sync(InstanceId::new(1).unwrap())
+                .await
+                .unwrap()
+                .attempts,
+            1
+        );
+        let waited = clock.sleeps() == [SECOND];
+        assert_eq!(waited, paced, "{:?}", clock.sleeps());
+    }
+}
+
+#[tokio::test]
 async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -600,7 +635,7 @@ async fn a_dropped_call_releases_its_endpoint() {
 #[tokio::test]
 async fn disabled_makes_one_attempt() {
     let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
-    let client = client_with(&server, RetryConfig::disabled());
+    let client = common::client(&server);
     let err = client
         .cancel_sync(InstanceId::new(1).unwrap())
         .await

@@ -139,6 +139,7 @@ async fn an_own_reqwest_builder_keeps_its_headers_but_cannot_follow_redirects() 
         .base_url(server.uri())
         .http_client_builder(own)
         .retry(vast_api_ext::RetryConfig::disabled())
+        .pacing(vast_api_ext::PacingConfig::disabled())
         .build()
         .unwrap();
     let err = client

@@ -26,7 +26,7 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     if let Some(n) = cli.max_attempts {
         builder = builder.retry(RetryConfig::standard().with_max_attempts(n));
     }
-    builder.build_blocking()
+    builder.build()
 }
 
 /// What `--explain` prints on stderr before the request is sent: the method
@@ -64,7 +64,7 @@ mod tests {
         Client::builder()
             .api_key("explain-test-key-0123456789")
             .base_url("http://127.0.0.1:9/base")
-            .build_blocking()
+            .build()
             .unwrap_or_else(|e| panic!("{e}"))
     }
 

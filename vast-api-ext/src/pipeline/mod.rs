@@ -17,7 +17,8 @@
 //!   a timer of the clock.
 //! - [`clock`](crate::clock) (public): time, sleeps and timers, injected;
 //!   every wait and every time limit of a call goes through it.
-//! - `retry_config`: [`RetryConfig`], the settings as plain data.
+//! - `retry_config`: [`RetryConfig`], the retry settings as plain data;
+//!   `pacing_config`: [`PacingConfig`], the pacing settings.
 
 pub mod clock;
 pub mod policy;
@@ -26,6 +27,7 @@ mod attempt;
 mod backoff;
 mod deadline;
 mod pacing;
+mod pacing_config;
 mod quota;
 mod retry_config;
 #[cfg(any(test, feature = "test-util"))]
@@ -33,6 +35,7 @@ mod virtual_clock;
 
 pub(crate) use attempt::AttemptError;
 pub(crate) use backoff::Rng;
+pub use pacing_config::PacingConfig;
 pub use retry_config::RetryConfig;
 
 use std::sync::Arc;
@@ -44,6 +47,7 @@ use std::time::Duration;
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     retry: RetryConfig,
+    pacing_config: PacingConfig,
     clock: Arc<dyn clock::Clock>,
     rng: Rng,
     quota: quota::Quota,
@@ -57,6 +61,7 @@ pub(crate) struct Pipeline {
 impl Pipeline {
     pub(crate) fn new(
         retry: RetryConfig,
+        pacing: PacingConfig,
         clock: Arc<dyn clock::Clock>,
         rng: Rng,
         timeout: Duration,
@@ -64,7 +69,8 @@ impl Pipeline {
     ) -> Self {
         Self {
             quota: quota::Quota::new(retry.quota()),
-            pacing: pacing::Pacing::new(&retry),
+            pacing: pacing::Pacing::new(&pacing, retry.max_retry_after()),
+            pacing_config: pacing,
             retry,
             clock,
             rng,
@@ -75,6 +81,10 @@ impl Pipeline {
 
     pub(crate) fn retry(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    pub(crate) fn pacing(&self) -> &PacingConfig {
+        &self.pacing_config
     }
 
     pub(crate) fn clock(&self) -> &dyn clock::Clock {

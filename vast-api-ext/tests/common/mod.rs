@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 use vast_api_ext::clock::VirtualClock;
-use vast_api_ext::{Client, ClientBuilder, RetryConfig};
+use vast_api_ext::{Client, ClientBuilder, PacingConfig, RetryConfig};
 use wiremock::MockServer;
 
 /// The key every test client uses; tests assert where it appears.
@@ -13,9 +13,13 @@ pub const KEY: &str = "tEsT-kEy-5ecret-0123456789";
 pub const COPY_PATH: &str = "/api/v0/commands/copy_direct/";
 pub const RCLONE_PATH: &str = "/api/v0/commands/rclone/";
 
-/// A client for `server` with retries off.
+/// A client for `server` with retries and pacing off.
 pub fn client(server: &MockServer) -> Client {
-    client_with(server, RetryConfig::disabled())
+    builder(server)
+        .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
+        .build()
+        .unwrap()
 }
 
 /// A client for `server` with the given retry policy.
