@@ -87,21 +87,26 @@ pub mod blocking;
 mod client;
 mod cloud_copy;
 mod config;
+mod config_problem;
 mod error;
 mod ids;
 mod invalid;
 mod location;
+mod outcome;
 mod pipeline;
 mod request;
+mod response;
 mod secret;
 
-pub use client::{Client, CloudCopyOutcome, Outcome};
+pub use client::Client;
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{ConfigProblem, Error, ErrorKind, KeySource, NotSent, Setting, UrlProblem};
+pub use config_problem::{ConfigProblem, KeySource, Setting, UrlProblem};
+pub use error::{Error, ErrorKind, NotSent};
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
+pub use outcome::{CloudCopyOutcome, Outcome};
 /// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
 /// and, with the `test-util` feature, `VirtualClock`.
 pub use pipeline::clock;

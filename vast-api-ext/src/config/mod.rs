@@ -1,13 +1,16 @@
-//! `ClientBuilder`: where the key and base URL come from, timeouts, and the
-//! HTTP client escape hatch.
+//! `ClientBuilder`: the client's settings and their defaults, and building
+//! the client from them; where the key comes from is `key.rs`, the base
+//! URL's checks are `base_url.rs`.
+
+mod base_url;
+mod key;
 
 use crate::clock::{Clock, TokioClock};
 use crate::pipeline::{Pipeline, Rng};
-use crate::{
-    ApiKey, Client, ConfigProblem, Error, KeySource, PacingConfig, RetryConfig, UrlProblem,
-};
+use crate::{ApiKey, Client, ConfigProblem, Error, PacingConfig, RetryConfig};
+use base_url::{check_base_url, redact_url};
+use key::{Env, resolve_api_key};
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,129 +18,6 @@ use std::time::Duration;
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = vast_api::DEFAULT_TIMEOUT;
 /// Overall deadline per call (attempts plus waits) by default.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
-
-/// The environment a key and URL are looked up in; captured once so the
-/// lookup can be tested without touching the process environment.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Env {
-    pub(crate) vast_api_key: Option<String>,
-    pub(crate) vast_url: Option<String>,
-    pub(crate) xdg_config_home: Option<PathBuf>,
-    pub(crate) home: Option<PathBuf>,
-}
-
-impl Env {
-    pub(crate) fn from_process() -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        Self {
-            vast_api_key: var("VAST_API_KEY").map(|v| v.to_string_lossy().into_owned()),
-            vast_url: var("VAST_URL").map(|v| v.to_string_lossy().into_owned()),
-            xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
-            home: var("HOME")
-                .or_else(|| var("USERPROFILE"))
-                .map(PathBuf::from),
-        }
-    }
-}
-
-/// Finds the key: explicit, env `VAST_API_KEY`, `$XDG_CONFIG_HOME/vastai/vast_api_key`
-/// (default `~/.config/vastai/vast_api_key`), legacy `~/.vast_api_key`.
-pub(crate) fn resolve_api_key(explicit: Option<&str>, env: &Env) -> Result<ApiKey, Error> {
-    if let Some(key) = explicit {
-        return ApiKey::from_source(key, KeySource::Builder);
-    }
-    if let Some(key) = &env.vast_api_key {
-        return ApiKey::from_source(key, KeySource::Environment);
-    }
-    let config_dir = env
-        .xdg_config_home
-        .clone()
-        .or_else(|| env.home.as_ref().map(|h| h.join(".config")));
-    let mut files = Vec::new();
-    if let Some(dir) = config_dir {
-        files.push(dir.join("vastai").join("vast_api_key"));
-    }
-    if let Some(home) = &env.home {
-        files.push(home.join(".vast_api_key"));
-    }
-    for file in &files {
-        if let Some(text) = read_key_file(file)? {
-            return ApiKey::from_source(&text, KeySource::File(file.clone()));
-        }
-    }
-    Err(ConfigProblem::NoApiKey.into())
-}
-
-fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ConfigProblem::UnreadableKeyFile {
-            path: path.to_owned(),
-            source: Arc::new(e),
-        }
-        .into()),
-    }
-}
-
-/// A base URL as it may be shown in errors and `Debug`: scheme, host, port
-/// and path only. A query, fragment or userinfo (`user:password@`) may hold a
-/// secret, such as `?api_key=…`, so they are cut, also from text that does
-/// not parse as a URL.
-pub(crate) fn redact_url(url: &str) -> String {
-    let url = url.trim();
-    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => (&url[..i + 3], &url[i + 3..]),
-        None => ("", url),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    format!("{scheme}{host}{path}")
-}
-
-/// Checks a base URL: http(s) only, `http://` only to loopback unless
-/// allowed, no credentials, query or fragment; the trailing `/` is removed.
-/// Errors show the URL without query, fragment or credentials.
-pub(crate) fn check_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let bad = |problem| -> Error {
-        ConfigProblem::BaseUrl {
-            url: redact_url(url),
-            problem,
-        }
-        .into()
-    };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
-        bad(UrlProblem::NotAUrl {
-            reason: e.to_string(),
-        })
-    })?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad(UrlProblem::Credentials));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad(UrlProblem::QueryOrFragment));
-    }
-    match parsed.scheme() {
-        "https" => {}
-        "http" => {
-            let host = parsed.host_str().unwrap_or("");
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let loopback = host.eq_ignore_ascii_case("localhost")
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if !loopback && !allow_insecure_http {
-                return Err(bad(UrlProblem::InsecureHttp));
-            }
-        }
-        _ => return Err(bad(UrlProblem::Scheme)),
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
-}
 
 /// The connect timeout for an attempt timeout: half of it, at most
 /// [`vast_api::DEFAULT_CONNECT_TIMEOUT`] (10 s).
@@ -496,76 +376,7 @@ impl ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ErrorKind, Setting};
-
-    fn temp_home(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "vast-api-ext-{name}-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    #[test]
-    fn key_order_is_explicit_env_xdg_file_legacy_file() {
-        let home = temp_home("order");
-        let xdg = home.join("xdg");
-        write(&home.join(".vast_api_key"), "legacy\n");
-        let mut env = Env {
-            home: Some(home.clone()),
-            ..Env::default()
-        };
-        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "legacy");
-        write(&home.join(".config/vastai/vast_api_key"), "  dotconfig  ");
-        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "dotconfig");
-        env.xdg_config_home = Some(xdg.clone());
-        // $XDG_CONFIG_HOME replaces ~/.config: its file is missing, so legacy wins.
-        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "legacy");
-        write(&xdg.join("vastai/vast_api_key"), "xdg\n");
-        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "xdg");
-        env.vast_api_key = Some(" from-env ".into());
-        assert_eq!(resolve_api_key(None, &env).unwrap().expose(), "from-env");
-        assert_eq!(
-            resolve_api_key(Some("explicit"), &env).unwrap().expose(),
-            "explicit"
-        );
-        std::fs::remove_dir_all(&home).unwrap();
-    }
-
-    #[test]
-    fn an_empty_key_is_an_error_naming_its_source() {
-        let home = temp_home("empty");
-        write(&home.join(".vast_api_key"), " \n");
-        let mut env = Env {
-            home: Some(home.clone()),
-            ..Env::default()
-        };
-        let file = home.join(".vast_api_key");
-        assert_eq!(
-            resolve_api_key(None, &env).unwrap_err().to_string(),
-            format!(
-                "cannot configure the Vast.ai client: the API key from the file {} is empty",
-                file.display()
-            )
-        );
-        env.vast_api_key = Some("\t".into());
-        assert_eq!(
-            resolve_api_key(None, &env).unwrap_err().to_string(),
-            "cannot configure the Vast.ai client: the API key from the VAST_API_KEY environment variable is empty"
-        );
-        assert_eq!(
-            resolve_api_key(Some(""), &env).unwrap_err().to_string(),
-            "cannot configure the Vast.ai client: the API key from ClientBuilder::api_key is empty"
-        );
-        std::fs::remove_dir_all(&home).unwrap();
-    }
+    use crate::{ConfigProblem, ErrorKind, KeySource};
 
     #[test]
     fn the_builder_takes_an_api_key_or_text() {
@@ -583,23 +394,6 @@ mod tests {
                 source: KeySource::Builder
             })
         ));
-    }
-
-    #[test]
-    fn no_key_anywhere_says_where_to_put_one() {
-        let home = temp_home("none");
-        let env = Env {
-            home: Some(home.clone()),
-            ..Env::default()
-        };
-        let err = resolve_api_key(None, &env).unwrap_err();
-        assert!(matches!(
-            err.kind(),
-            ErrorKind::Config(ConfigProblem::NoApiKey)
-        ));
-        assert!(matches!(err.kind(), ErrorKind::Config(p) if p.setting() == Setting::ApiKey));
-        assert!(err.to_string().contains("set VAST_API_KEY"), "{err}");
-        std::fs::remove_dir_all(&home).unwrap();
     }
 
     #[test]
@@ -625,79 +419,6 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.base_url(), "https://console.vast.ai");
-    }
-
-    #[test]
-    fn base_urls_are_checked() {
-        let ok = [
-            ("https://console.vast.ai/", "https://console.vast.ai"),
-            ("http://localhost:3000", "http://localhost:3000"),
-            ("http://127.0.0.1:1/", "http://127.0.0.1:1"),
-            ("http://[::1]:8080", "http://[::1]:8080"),
-            ("https://proxy.example/vast/", "https://proxy.example/vast"),
-        ];
-        for (input, want) in ok {
-            assert_eq!(check_base_url(input, false).unwrap(), want, "{input}");
-        }
-        let refused = [
-            "http://console.vast.ai",
-            "http://10.0.0.1:8080",
-            "ftp://console.vast.ai",
-            "https://user:pw@console.vast.ai",
-            "https://console.vast.ai/?key=x",
-            "console.vast.ai",
-        ];
-        for input in refused {
-            let err = check_base_url(input, false).unwrap_err();
-            assert!(
-                matches!(err.kind(), ErrorKind::Config(p) if p.setting() == Setting::BaseUrl),
-                "{input}"
-            );
-        }
-        assert!(
-            check_base_url("http://console.vast.ai", false)
-                .unwrap_err()
-                .to_string()
-                .contains("allow_insecure_http(true)")
-        );
-        assert_eq!(
-            check_base_url("http://10.0.0.1:8080", true).unwrap(),
-            "http://10.0.0.1:8080"
-        );
-    }
-
-    #[test]
-    fn base_url_errors_and_debug_never_show_secrets() {
-        let secret_urls = [
-            "https://console.vast.ai/?api_key=SECRET",
-            "https://console.vast.ai/api#SECRET",
-            "https://u:SECRET@console.vast.ai/",
-            "https://SECRET@console.vast.ai/",
-            "http://u:SECRET@10.0.0.1:8080/x?api_key=SECRET",
-            "ftp://u:SECRET@console.vast.ai/?k=SECRET",
-            "not a url u:SECRET@host?api_key=SECRET",
-            "https://u:SECRET@[bad/?api_key=SECRET",
-        ];
-        for url in secret_urls {
-            let err = check_base_url(url, false).unwrap_err();
-            let text = err.to_string();
-            assert!(!text.contains("SECRET"), "{text}");
-            assert!(!format!("{err:?}").contains("SECRET"), "{err:?}");
-            let builder = ClientBuilder::default().api_key("k").base_url(url);
-            let debug = format!("{builder:?}");
-            assert!(!debug.contains("SECRET"), "{debug}");
-        }
-        let err = check_base_url("https://u:SECRET@console.vast.ai:8443/vast?a=SECRET", false)
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("the base URL `https://console.vast.ai:8443/vast` holds credentials"),
-            "{err}"
-        );
-        assert_eq!(
-            redact_url("http://127.0.0.1:8080/base/"),
-            "http://127.0.0.1:8080/base/"
-        );
     }
 
     #[test]
