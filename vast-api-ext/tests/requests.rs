@@ -4,26 +4,21 @@
 
 mod common;
 
-use common::{COPY_PATH, KEY, RCLONE_PATH, client, ok_json};
+use common::{COPY_PATH, KEY, RCLONE_PATH, answering, client, ok_json};
 use serde_json::{Value, json};
 use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Location, Transfer};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request};
+use vast_mock::{MockServer, RecordedRequest as Request};
 
 async fn server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(
-            json!({"success": true, "msg": "started", "result_url": "https://r.example/1"}),
-        ))
-        .mount(&server)
-        .await;
-    server
+    answering(ok_json(
+        json!({"success": true, "msg": "started", "result_url": "https://r.example/1"}),
+    ))
+    .await
 }
 
 /// The one request the server received, after checking it against the spec.
 async fn only_request(server: &MockServer) -> Request {
-    let mut requests = server.received_requests().await.unwrap();
+    let mut requests = server.requests();
     assert_eq!(requests.len(), 1, "exactly one request");
     let request = requests.pop().unwrap();
     common::assert_valid_request(&request);
@@ -36,11 +31,8 @@ fn body(request: &Request) -> Value {
 
 fn header<'a>(request: &'a Request, name: &str) -> &'a str {
     request
-        .headers
-        .get(name)
+        .header(name)
         .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .unwrap()
 }
 
 fn assert_common_headers(request: &Request) {
@@ -64,9 +56,9 @@ async fn copy_sends_put_with_string_ids_and_both_paths() {
     assert_eq!(outcome.attempts, 1);
 
     let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "PUT");
-    assert_eq!(request.url.path(), COPY_PATH);
-    assert_eq!(request.url.query(), None);
+    assert_eq!(request.method, "PUT");
+    assert_eq!(request.path, COPY_PATH);
+    assert_eq!(request.query, None);
     assert_common_headers(&request);
     assert_eq!(
         body(&request),
@@ -88,8 +80,8 @@ async fn cancel_sync_sends_integer_dst_id() {
         .unwrap();
     assert_eq!(outcome.message.as_deref(), Some("started"));
     let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "DELETE");
-    assert_eq!(request.url.path(), RCLONE_PATH);
+    assert_eq!(request.method, "DELETE");
+    assert_eq!(request.path, RCLONE_PATH);
     assert_common_headers(&request);
     assert_eq!(body(&request), json!({"dst_id": 6003036}));
 }
@@ -110,8 +102,8 @@ async fn cloud_copy_defaults_dst_to_workspace_and_never_sends_the_key() {
     assert_eq!(outcome.result_url.as_deref(), Some("https://r.example/1"));
     assert_eq!(outcome.message.as_deref(), Some("started"));
     let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), RCLONE_PATH);
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, RCLONE_PATH);
     assert_common_headers(&request);
     assert_eq!(
         body(&request),
@@ -220,7 +212,7 @@ async fn instance_zero_is_refused_before_the_network() {
     let request =
         CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a");
     client(&server).cloud_copy(&request).await.unwrap();
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -257,7 +249,7 @@ async fn bad_cloud_copy_input_is_refused_before_the_network() {
         assert_eq!(err.to_string(), want);
         assert_eq!(err.attempts(), 0);
     }
-    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 #[test]
@@ -311,7 +303,7 @@ async fn the_spec_check_catches_the_official_clis_string_dst_id() {
         .send()
         .await
         .unwrap();
-    let request = server.received_requests().await.unwrap().pop().unwrap();
+    let request = server.requests().pop().unwrap();
     let caught = std::panic::catch_unwind(|| common::assert_valid_request(&request));
     assert!(caught.is_err(), "a string dst_id must fail the spec check");
 }

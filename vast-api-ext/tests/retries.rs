@@ -5,37 +5,19 @@
 
 mod common;
 
-use common::{COPY_PATH, RCLONE_PATH, client_on, ok_json, on_clock, virtual_retry};
+use common::{client_on, failing_then_ok, mock, on_clock, virtual_retry};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
     Client, CloudCopy, ErrorKind, InstanceId, Location, NotSent, PacingConfig, RetryConfig,
     Transfer,
 };
-use wiremock::matchers::{any, method};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_mock::{Fault, MockServer, Operation, When};
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// A server answering `first` `times` times, then `200 {success:true}`.
-async fn failing_then_ok(first: ResponseTemplate, times: u64) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(first)
-        .up_to_n_times(times)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true, "msg": "ok"})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    server
-}
-
 async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+    server.requests().len()
 }
 
 /// Returns once `server` has received `n` requests (yielding to the call's
@@ -57,9 +39,7 @@ fn upload() -> CloudCopy {
 #[tokio::test]
 async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
     let server = failing_then_ok(
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "3")
-            .set_body_raw("API requests too frequent", "text/plain"),
+        Fault::text(429, "API requests too frequent").with_header("retry-after", "3"),
         1,
     )
     .await;
@@ -77,11 +57,8 @@ async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
 async fn a_429_with_an_http_date_waits_until_then() {
     let (retry, clock) = virtual_retry();
     let at = httpdate::fmt_http_date(clock_wall(&clock) + 5 * SECOND);
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", at.as_str()),
-        1,
-    )
-    .await;
+    let server =
+        failing_then_ok(Fault::empty(429).with_header("retry-after", at.as_str()), 1).await;
     let outcome = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId::new(1).unwrap())
         .await
@@ -98,11 +75,7 @@ fn clock_wall(clock: &vast_api_ext::clock::VirtualClock) -> std::time::SystemTim
 
 #[tokio::test]
 async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "120"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "120"), 1).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId::new(1).unwrap())
@@ -119,7 +92,7 @@ async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
 
 #[tokio::test]
 async fn cloud_copy_is_never_retried_after_a_502() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 5).await;
+    let server = failing_then_ok(Fault::empty(502), 5).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
@@ -133,7 +106,7 @@ async fn cloud_copy_is_never_retried_after_a_502() {
 
 #[tokio::test]
 async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let outcome = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
@@ -144,7 +117,7 @@ async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
 
 #[tokio::test]
 async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 1).await;
+    let server = failing_then_ok(Fault::empty(502), 1).await;
     let (retry, clock) = virtual_retry();
     let outcome = client_on(&server, retry.with_retry_non_idempotent(true), &clock)
         .cloud_copy(&upload())
@@ -155,7 +128,7 @@ async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
 
 #[tokio::test]
 async fn copy_put_is_retried_after_502_with_full_backoff() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 2).await;
+    let server = failing_then_ok(Fault::empty(502), 2).await;
     let (retry, clock) = virtual_retry();
     let (src, dst) = locations();
     let outcome = client_on(&server, retry, &clock)
@@ -169,7 +142,7 @@ async fn copy_put_is_retried_after_502_with_full_backoff() {
 
 #[tokio::test]
 async fn cancel_sync_gives_up_after_max_attempts() {
-    let server = failing_then_ok(ResponseTemplate::new(500), 10).await;
+    let server = failing_then_ok(Fault::empty(500), 10).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
         .cancel_sync(InstanceId::new(1).unwrap())
@@ -185,8 +158,10 @@ async fn cancel_sync_gives_up_after_max_attempts() {
 async fn client_errors_are_never_retried() {
     for status in [400, 401, 403, 404, 409] {
         let server = failing_then_ok(
-            ResponseTemplate::new(status)
-                .set_body_json(json!({"success": false, "error": "invalid_args", "msg": "no"})),
+            Fault::json(
+                status,
+                json!({"success": false, "error": "invalid_args", "msg": "no"}),
+            ),
             5,
         )
         .await;
@@ -203,8 +178,8 @@ async fn client_errors_are_never_retried() {
 #[tokio::test]
 async fn success_false_and_bad_json_are_not_retried() {
     for answer in [
-        ok_json(json!({"success": false, "msg": "no"})),
-        ResponseTemplate::new(200).set_body_raw("{", "application/json"),
+        Fault::json(200, json!({"success": false, "msg": "no"})),
+        Fault::text(200, "{"),
     ] {
         let server = failing_then_ok(answer, 5).await;
         let (retry, clock) = virtual_retry();
@@ -220,7 +195,7 @@ async fn success_false_and_bad_json_are_not_retried() {
 
 #[tokio::test]
 async fn an_exhausted_quota_stops_retries_for_every_clone() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 100).await;
+    let server = failing_then_ok(Fault::empty(503), 100).await;
     let (retry, clock) = virtual_retry();
     // Room for exactly one retry.
     let client = client_on(&server, retry.with_quota(5, 5, 10), &clock);
@@ -241,7 +216,7 @@ async fn an_exhausted_quota_stops_retries_for_every_clone() {
 
 #[tokio::test]
 async fn a_success_refunds_the_retry_tokens() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     assert_eq!(client.retry_quota_left(), 500);
@@ -254,7 +229,7 @@ async fn a_success_refunds_the_retry_tokens() {
 
 #[tokio::test]
 async fn a_wait_that_would_cross_the_deadline_is_not_started() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 10).await;
+    let server = failing_then_ok(Fault::empty(502), 10).await;
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -273,23 +248,11 @@ async fn a_wait_that_would_cross_the_deadline_is_not_started() {
 
 #[tokio::test]
 async fn timeouts_are_retried_for_put_but_not_post() {
-    let slow = ok_json(json!({"success": true})).set_delay(Duration::from_secs(30));
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(slow.clone())
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .respond_with(ok_json(json!({"success": true})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(slow)
-        .mount(&server)
-        .await;
+    // The mock's own answers, 30 s late: the first copy's, every cloud copy's.
+    let slow = Fault::DelayHeaders(Duration::from_secs(30));
+    let server = mock().await;
+    server.fault(Operation::Copy, When::Nth(1), slow.clone());
+    server.fault(Operation::CloudCopy, When::Always, slow);
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -328,11 +291,9 @@ async fn timeouts_are_retried_for_put_but_not_post() {
     assert!(matches!(err.kind(), ErrorKind::Timeout));
     assert_eq!(err.attempts(), 1);
     let posts = server
-        .received_requests()
-        .await
-        .unwrap()
+        .requests()
         .iter()
-        .filter(|r| r.method.as_str() == "POST")
+        .filter(|r| r.method == "POST")
         .count();
     assert_eq!(posts, 1);
 }
@@ -343,7 +304,7 @@ async fn turning_retries_off_leaves_the_pacing_alone() {
         (PacingConfig::standard(), true),
         (PacingConfig::disabled(), false),
     ] {
-        let server = failing_then_ok(ResponseTemplate::new(429), 1).await;
+        let server = failing_then_ok(Fault::empty(429), 1).await;
         let (_, clock) = virtual_retry();
         let client = on_clock(common::builder(&server), &clock)
             .retry(RetryConfig::disabled())
@@ -373,18 +334,12 @@ async fn turning_retries_off_leaves_the_pacing_alone() {
 
 #[tokio::test]
 async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let server = mock().await;
+    server.fault(
+        Operation::CloudCopy,
+        When::Nth(1),
+        Fault::empty(429).with_header("retry-after", "2"),
+    );
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry.with_max_attempts(1), &clock);
     let err = client.cloud_copy(&upload()).await.unwrap_err();
@@ -406,11 +361,7 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
 
 #[tokio::test]
 async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "2"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "2"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -453,7 +404,7 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
 #[tokio::test]
 async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
     let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"),
+        Fault::empty(429).with_header("retry-after", "18446744073709551615"),
         1,
     )
     .await;
@@ -484,11 +435,7 @@ async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
 
 #[tokio::test]
 async fn a_retry_after_is_waited_once_not_before_every_later_call() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "50"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "50"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     assert_eq!(
@@ -513,11 +460,7 @@ async fn a_retry_after_is_waited_once_not_before_every_later_call() {
 
 #[tokio::test]
 async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "3600"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     let err = client
@@ -541,11 +484,7 @@ async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
 
 #[tokio::test]
 async fn a_retry_after_of_zero_still_paces_the_endpoint() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "0"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "0"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     assert_eq!(
@@ -566,7 +505,7 @@ async fn a_retry_after_of_zero_still_paces_the_endpoint() {
 
 #[tokio::test]
 async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let client = common::builder(&server)
         .clock(clock.clone())
@@ -583,7 +522,7 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
         2
     );
     assert!(clock.sleeps().is_empty(), "NaN jitter is a zero wait");
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let client = client_on(
         &server,
         retry.with_backoff(Duration::MAX, Duration::MAX),
@@ -603,11 +542,7 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
 
 #[tokio::test]
 async fn a_dropped_call_releases_its_endpoint() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .mount(&server)
-        .await;
+    let server = mock().await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     {
@@ -634,7 +569,7 @@ async fn a_dropped_call_releases_its_endpoint() {
 
 #[tokio::test]
 async fn disabled_makes_one_attempt() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
+    let server = failing_then_ok(Fault::empty(503), 5).await;
     let client = common::client(&server);
     let err = client
         .cancel_sync(InstanceId::new(1).unwrap())
@@ -643,5 +578,4 @@ async fn disabled_makes_one_attempt() {
     assert!(matches!(err.kind(), ErrorKind::Api { status: 503, .. }));
     assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
-    let _ = (COPY_PATH, RCLONE_PATH);
 }
