@@ -23,10 +23,17 @@ where
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
     // reqwest keeps the URL beside the `http::Response`, not in it: put it
     // back as the extension the conversion below reads, or `url()` would
-    // become a placeholder. Status, version, headers and the other
-    // extensions (remote address, reason phrase) travel in `parts`.
-    if let Ok(tagged) = http::Response::builder().url(url).body(()) {
-        parts.extensions.extend(tagged.into_parts().0.extensions);
+    // become a placeholder. Only a builder can add that extension (its type
+    // is reqwest's): the response's own extensions (remote address, reason
+    // phrase) go through the builder and come back with the URL among them,
+    // one map, no merge. Status, version and headers stay in `parts`.
+    let mut builder = http::Response::builder();
+    if let Some(extensions) = builder.extensions_mut() {
+        *extensions = std::mem::take(&mut parts.extensions);
+    }
+    // Nothing invalid was given to the builder: `body` cannot fail.
+    if let Ok(tagged) = builder.url(url).body(()) {
+        parts.extensions = tagged.into_parts().0.extensions;
     }
     let body = reqwest::Body::wrap(wrap(body));
     reqwest::Response::from(http::Response::from_parts(parts, body))
@@ -77,8 +84,13 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn the_response_keeps_its_url_status_and_headers() {
-        let mapped = map_body(response(reqwest::Body::from("{}")), |body| body);
+    async fn the_response_keeps_its_url_status_headers_and_extensions() {
+        #[derive(Clone, Debug, PartialEq)]
+        struct Mark(u8);
+        let mut original = response(reqwest::Body::from("{}"));
+        original.extensions_mut().insert(Mark(7));
+        let mapped = map_body(original, |body| body);
+        assert_eq!(mapped.extensions().get::<Mark>(), Some(&Mark(7)));
         assert_eq!(
             mapped.url().as_str(),
             "http://127.0.0.1:9/api/v0/commands/rclone/"
