@@ -41,8 +41,9 @@ enum Caller {
     Raw { http: reqwest::Client, url: String },
     /// (b) the generated `vast-api` client.
     Generated(vast_api::Client),
-    /// (c) `vast-api-ext` with its default retry configuration, and (d)
-    /// with retries off (`RetryConfig::disabled()`: no pacing, no quota).
+    /// (c) `vast-api-ext` with its default retries and pacing, and (d)
+    /// with both off (`RetryConfig::disabled()`: no quota;
+    /// `PacingConfig::disabled()`: no pacing).
     Ext {
         client: vast_api_ext::Client,
         src: vast_api_ext::Location,
@@ -145,18 +146,23 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn ext_client(uri: &str, retry: vast_api_ext::RetryConfig) -> vast_api_ext::Client {
+fn ext_client(
+    uri: &str,
+    retry: vast_api_ext::RetryConfig,
+    pacing: vast_api_ext::PacingConfig,
+) -> vast_api_ext::Client {
     vast_api_ext::Client::builder()
         .api_key(KEY)
         .base_url(uri)
         .retry(retry)
+        .pacing(pacing)
         .build()
         .expect("client")
 }
 
 /// 1,000 concurrent copies through one client: wall time, per-call p99, connections opened.
-async fn concurrency(server: &server::Server, label: &str, retry: vast_api_ext::RetryConfig) {
-    let client = ext_client(&server.uri, retry);
+async fn concurrency(server: &server::Server, label: &str, pacing: vast_api_ext::PacingConfig) {
+    let client = ext_client(&server.uri, vast_api_ext::RetryConfig::standard(), pacing);
     let src: vast_api_ext::Location = "C.11824:/workspace/data/".parse().expect("valid");
     let dst: vast_api_ext::Location = "C.6003036:/workspace/".parse().expect("valid");
     let before = server.connections();
@@ -208,13 +214,21 @@ async fn main() {
         },
         Caller::Generated(vast_api::Client::with_api_key(&server.uri, KEY).expect("client")),
         Caller::Ext {
-            client: ext_client(&server.uri, vast_api_ext::RetryConfig::standard()),
+            client: ext_client(
+                &server.uri,
+                vast_api_ext::RetryConfig::standard(),
+                vast_api_ext::PacingConfig::standard(),
+            ),
             src: "C.11824:/workspace/data/".parse().expect("valid"),
             dst: "C.6003036:/workspace/".parse().expect("valid"),
             name: "(c) vast-api-ext, default retries",
         },
         Caller::Ext {
-            client: ext_client(&server.uri, vast_api_ext::RetryConfig::disabled()),
+            client: ext_client(
+                &server.uri,
+                vast_api_ext::RetryConfig::disabled(),
+                vast_api_ext::PacingConfig::disabled(),
+            ),
             src: "C.11824:/workspace/data/".parse().expect("valid"),
             dst: "C.6003036:/workspace/".parse().expect("valid"),
             name: "(d) vast-api-ext, retries off (no pacing, no quota)",
@@ -306,10 +320,10 @@ async fn main() {
         "| configuration | calls/s | p99 (ms) | TCP connections opened | peak RSS during the phase (MiB) |"
     );
     println!("|---|---:|---:|---:|---:|");
-    let standard = vast_api_ext::RetryConfig::standard();
+    let standard = vast_api_ext::PacingConfig::standard();
     concurrency(
         &server,
-        "default (`RetryConfig::standard()`)",
+        "default (`PacingConfig::standard()`)",
         standard.clone(),
     )
     .await;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use support::raw::{Raw, raw_call, raw_client};
 use support::{KEY, KNOWN, OPS, call};
 use tests::hostile::{Answer, HostileServer};
-use vast_api_ext::{Client, ErrorKind, RetryConfig};
+use vast_api_ext::{Client, ErrorKind, PacingConfig, RetryConfig};
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
@@ -239,6 +239,7 @@ impl Rig {
             .base_url(server.uri())
             .timeout(TIMEOUT)
             .retry(RetryConfig::disabled())
+            .pacing(PacingConfig::disabled())
             .http_client_builder(reqwest::Client::builder().pool_max_idle_per_host(0))
             .build()
             .unwrap();

@@ -15,7 +15,9 @@ use std::time::Duration;
 use support::{KEY, KNOWN, OPS, call};
 use tests::hostile::{Answer, HostileServer};
 use vast_api_ext::clock::VirtualClock;
-use vast_api_ext::{Client, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, ErrorKind, Operation};
+use vast_api_ext::{
+    Client, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, ErrorKind, NotSent, Operation,
+};
 
 /// What a silent connection may still read from the client.
 const BOUND: u64 = 1 << 20;
@@ -110,7 +112,7 @@ async fn no_time_left_sends_nothing_and_says_so() {
             let error = call(&client, op, KNOWN, 1).await.unwrap_err();
             let what = format!("{op}, timeout {timeout:?}, deadline {deadline:?}");
             assert!(
-                matches!(error.kind(), ErrorKind::Timeout),
+                matches!(error.kind(), ErrorKind::NotSent(NotSent::NoTimeLeft)),
                 "{what}: {error:?}"
             );
             // Not even one attempt: nothing can have been applied.

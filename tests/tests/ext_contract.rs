@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use vast_api_ext::{
-    Client, CloudCopy, ConnectionId, DEFAULT_CLOUD_DST, InstanceId, Location, RetryConfig, Transfer,
+    Client, CloudCopy, ConnectionId, DEFAULT_CLOUD_DST, InstanceId, Location, PacingConfig,
+    RetryConfig, Transfer,
 };
 use vast_mock::{MockServer, Operation, spec};
 
@@ -31,6 +32,7 @@ fn setup() -> (tokio::runtime::Runtime, MockServer, Client) {
         .api_key(API_KEY)
         .base_url(mock.uri())
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     (runtime, mock, client)
@@ -131,7 +133,7 @@ fn arb_location() -> impl Strategy<Value = (Location, u64, String)> {
     )
         .prop_map(|(id, path, syntax)| {
             let location = match syntax {
-                Syntax::New => Location::new(InstanceId(id), path.clone()),
+                Syntax::New => Location::new(InstanceId::new(id).unwrap(), path.clone()),
                 Syntax::Container => format!("C.{id}:{path}").parse(),
                 Syntax::Bare => format!("{id}:{path}").parse(),
             };
@@ -147,7 +149,7 @@ fn copy_from_the_ext_client_conforms_and_applies_the_locations() {
     let result = runner().run(&(arb_location(), arb_location()), |(src, dst)| {
         let (src, src_id, src_path) = src;
         let (dst, dst_id, dst_path) = dst;
-        prop_assert_eq!(src.instance(), InstanceId(src_id));
+        prop_assert_eq!(src.instance(), InstanceId::new(src_id).unwrap());
         prop_assert_eq!(src.path(), src_path.as_str());
         mock.clear();
         let outcome = runtime
@@ -194,7 +196,7 @@ struct CloudInput {
 impl CloudInput {
     fn request(&self) -> CloudCopy {
         let mut request = CloudCopy::new(
-            InstanceId(self.instance),
+            InstanceId::new(self.instance).unwrap(),
             ConnectionId(self.connection),
             self.transfer,
         )
@@ -370,7 +372,7 @@ fn cancel_sync_from_the_ext_client_conforms_and_sends_the_integer_id() {
     let result = runner().run(&ids, |id| {
         mock.clear();
         let outcome = runtime
-            .block_on(client.cancel_sync(InstanceId(id)))
+            .block_on(client.cancel_sync(InstanceId::new(id).unwrap()))
             .map_err(|e| TestCaseError::fail(format!("cancel sync {id} failed: {e}")))?;
         prop_assert_eq!(outcome.attempts, 1);
         let body = the_request(&mock, Operation::CancelSync)?;

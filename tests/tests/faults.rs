@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
 use vast_api_ext::clock::{TokioClock, VirtualClock};
 use vast_api_ext::policy::{Failure, Retry, classify};
-use vast_api_ext::{Client, RetryConfig};
+use vast_api_ext::{Client, PacingConfig, RetryConfig};
 use vast_mock::{Fault, MockServer, Operation, When};
 
 // ---------------------------------------------------------------------------
@@ -108,7 +108,7 @@ fn failure_of(inject: Inject, op: Operation) -> Failure {
 mod support;
 
 use End::{Api, Decode, Ok as Success, Rejected, Timeout, Transport};
-use support::{End, KNOWN, MOCK_DELAY, OPS, call, client, end_of};
+use support::{End, KNOWN, MOCK_DELAY, OPS, call, end_of};
 
 /// The matrix: the retry table of `vast_api_ext::retry` (module docs and
 /// `classify`), one row per fault, scripted on the first request only so a
@@ -454,7 +454,7 @@ fn matrix_mirrors_the_retry_table() {
 /// no `Retry-After` (`rate_limit_retry_after(false)`; with the header it
 /// would say `1`, whole seconds, and a client honouring it would take ~20 s).
 /// The client knows the endpoint's documented interval
-/// (`with_default_pacing_interval(200 ms)`) and runs on the real clock, so its
+/// (`with_default_interval(200 ms)`) and runs on the real clock, so its
 /// spacing is really the server's 200 ms: after the first `429` every request
 /// waits for its slot, and after 10 successes the interval halves, which
 /// costs one more `429` and restores it. Naive retrying would earn a `429`
@@ -468,11 +468,13 @@ async fn pacing() {
         .start()
         .await
         .unwrap();
-    let retry = RetryConfig::standard()
-        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .with_default_pacing_interval(interval);
+    let retry =
+        RetryConfig::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
     let deadline = Duration::from_secs(30);
-    let client = client(&mock.uri(), retry, Duration::from_secs(5), deadline);
+    let client = support::builder(&mock.uri(), retry, Duration::from_secs(5), deadline)
+        .pacing(PacingConfig::standard().with_default_interval(interval))
+        .build()
+        .unwrap();
     let started = Instant::now();
     let mut calls = JoinSet::new();
     for i in 0..20 {
@@ -518,15 +520,17 @@ async fn quota() {
         .start()
         .await
         .unwrap();
-    let retry = RetryConfig::standard()
-        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .with_pacing(false);
-    let client = client(
+    let retry =
+        RetryConfig::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
+    let client = support::builder(
         &mock.uri(),
         retry,
         Duration::from_secs(10),
         Duration::from_secs(30),
-    );
+    )
+    .pacing(PacingConfig::disabled())
+    .build()
+    .unwrap();
     let mut calls = JoinSet::new();
     for i in 0..CALLS {
         let client = client.clone();

@@ -14,10 +14,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 use support::raw::{Raw, raw_call, raw_client};
-use support::{KEY, KNOWN, OPS, call, client};
+use support::{KEY, KNOWN, OPS, call};
 use tests::hostile::{Answer, End, HostileServer, Served};
 use vast_api_ext::clock::VirtualClock;
-use vast_api_ext::{Client, Error, ErrorKind, RetryConfig};
+use vast_api_ext::{Client, Error, ErrorKind, PacingConfig, RetryConfig};
 use vast_mock::Operation;
 
 /// The cap (1 MiB, the default).
@@ -66,7 +66,7 @@ async fn each_client(
     raw: impl Fn(Operation, &Raw, &vast_api::Observation),
 ) -> Vec<Served> {
     let mut server = HostileServer::start(vec![answer], BOUND).await.unwrap();
-    let client = client(&server.uri(), RetryConfig::disabled(), timeout, PATIENT);
+    let client = unpaced(&server.uri(), timeout, PATIENT);
     let raw_client = raw_client(&server.uri(), timeout);
     let mut served = Vec::new();
     for op in OPS {
@@ -79,6 +79,14 @@ async fn each_client(
         served.push(closed_early(&mut server, &format!("raw {op:?}")).await);
     }
     served
+}
+
+/// A client with retries and pacing off (one attempt; nothing waits).
+fn unpaced(uri: &str, timeout: Duration, deadline: Duration) -> Client {
+    support::builder(uri, RetryConfig::disabled(), timeout, deadline)
+        .pacing(PacingConfig::disabled())
+        .build()
+        .unwrap()
 }
 
 fn too_large(error: &Error) -> (u16, u64, Option<u64>) {
@@ -197,12 +205,7 @@ async fn a_dripping_body_ends_at_the_attempt_timeout() {
 async fn a_dripping_body_ends_at_the_call_deadline() {
     let mut server = HostileServer::start(vec![drip()], BOUND).await.unwrap();
     // The attempt timeout is patient; the call's deadline is not.
-    let client = client(
-        &server.uri(),
-        RetryConfig::disabled(),
-        PATIENT,
-        Duration::from_millis(500),
-    );
+    let client = unpaced(&server.uri(), PATIENT, Duration::from_millis(500));
     for op in OPS {
         let error = call(&client, op, KNOWN, 1).await.unwrap_err();
         assert!(
@@ -324,6 +327,7 @@ async fn the_cap_is_the_exact_limit_for_ext_and_raw_clients() {
                 .api_key(KEY)
                 .base_url(server.uri())
                 .retry(RetryConfig::disabled())
+                .pacing(PacingConfig::disabled())
                 .max_body_bytes(limit)
                 .build()
                 .unwrap();

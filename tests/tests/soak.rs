@@ -7,9 +7,9 @@ mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
-use support::{ATTEMPT_TIMEOUT, End, KNOWN, MOCK_DELAY, OPS, call, client, end_of};
+use support::{ATTEMPT_TIMEOUT, End, KNOWN, MOCK_DELAY, OPS, call, end_of};
 use tokio::task::JoinSet;
-use vast_api_ext::{Error, RetryConfig};
+use vast_api_ext::{Error, PacingConfig, RetryConfig};
 use vast_mock::{Fault, MockServer, Operation, When};
 
 /// splitmix64: a fixed, seeded hash of the request number.
@@ -87,11 +87,15 @@ async fn soak() {
         }
     }
     let mock = builder.start().await.unwrap();
-    let retry = RetryConfig::standard()
-        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+    let retry =
+        RetryConfig::standard().with_backoff(Duration::from_millis(1), Duration::from_millis(5));
+    let pacing = PacingConfig::standard()
         .with_max_in_flight_per_endpoint(CONCURRENCY)
-        .with_default_pacing_interval(Duration::from_millis(2));
-    let client = client(&mock.uri(), retry, ATTEMPT_TIMEOUT, deadline);
+        .with_default_interval(Duration::from_millis(2));
+    let client = support::builder(&mock.uri(), retry, ATTEMPT_TIMEOUT, deadline)
+        .pacing(pacing)
+        .build()
+        .unwrap();
 
     let mut ends: HashMap<End, u64> = HashMap::new();
     let mut max_elapsed = Duration::ZERO;

@@ -23,7 +23,7 @@ use support::raw::{Raw, raw_call};
 use support::{KEY, KNOWN, OPS, call};
 use tests::tls::{Behind, TestCa, TlsFront, answer};
 use vast_api::tls::Backend;
-use vast_api_ext::{Certificate, Client, ErrorKind, RetryConfig};
+use vast_api_ext::{Certificate, Client, ErrorKind, PacingConfig, RetryConfig};
 use vast_mock::MockServer;
 
 /// The stack these tests run on: the first of this crate's TLS features in
@@ -44,6 +44,7 @@ fn ext_client(base_url: &str, ca: &TestCa) -> Client {
         .api_key(KEY)
         .base_url(base_url)
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .add_root_certificate(Certificate::from_pem(ca.pem().as_bytes()).unwrap())
         .build()
         .unwrap()

@@ -2,7 +2,7 @@
 //!
 //! `cargo run -p vast-api-ext --example cancel_sync -- 6003036`
 
-use vast_api_ext::{Client, ErrorKind, InstanceId};
+use vast_api_ext::{Client, ErrorKind, InstanceId, NotSent};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,7 +15,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match client.cancel_sync(dst).await {
         Ok(outcome) => println!("cancelled: {}", outcome.message.unwrap_or_default()),
         Err(e) if e.code() == Some("no_such_instance") => println!("no instance {dst}"),
-        Err(e) if matches!(e.kind(), ErrorKind::RateLimited { .. }) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::RateLimited { .. } | ErrorKind::NotSent(NotSent::Paced { .. })
+            ) =>
+        {
             eprintln!("try again later: {e}")
         }
         Err(e) => return Err(e.into()),

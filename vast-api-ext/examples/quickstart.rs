@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let upload = CloudCopy::new(
-        InstanceId(6003036),
+        InstanceId::new(6003036)?,
         ConnectionId(1004),
         Transfer::InstanceToCloud,
     )
@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cloud.attempts,
     );
 
-    let cancel = client.cancel_sync(InstanceId(6003036)).await?;
+    let cancel = client.cancel_sync(InstanceId::new(6003036)?).await?;
     println!(
         "cancel sync 6003036: {} (attempts: {})",
         cancel.message.as_deref().unwrap_or("canceled"),

@@ -3,19 +3,20 @@
 //!
 //! It wraps the async [`crate::Client`] and runs each call to completion on
 //! a current-thread tokio runtime that it owns (shared by its clones), so
-//! everything but the waiting is the async client's: the builder, the three
-//! methods and their argument types, [`Error`], the retry table, deadlines,
-//! pacing and the retry quota.
+//! everything but the waiting is the async client's: the builder's settings
+//! ([`ClientBuilder`] is the async one's, whose `build` makes this client),
+//! the three methods and their argument types, [`Error`], the retry table,
+//! deadlines, pacing and the retry quota.
 //!
 //! ```no_run
 //! use vast_api_ext::{InstanceId, Location, blocking};
 //!
 //! # fn run() -> Result<(), vast_api_ext::Error> {
-//! let client = blocking::Client::builder().build_blocking()?; // key from the environment
+//! let client = blocking::Client::builder().build()?; // key from the environment
 //! let src: Location = "C.6003036:/workspace/data/".parse()?;
 //! let dst: Location = "C.7001234:/workspace/".parse()?;
 //! println!("{:?}", client.copy(&src, &dst)?.message);
-//! client.cancel_sync(InstanceId(7001234))?;
+//! client.cancel_sync(InstanceId::new(7001234)?)?;
 //! # Ok(()) }
 //! ```
 //!
@@ -34,8 +35,8 @@
 //! new one.
 
 use crate::{
-    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind,
-    InstanceId, Location, Outcome, Request,
+    Answer, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind, InstanceId, Location,
+    Outcome, Request,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -44,8 +45,9 @@ use std::sync::Arc;
 /// [`crate::Client`] run on a runtime of its own. Cheap to clone (clones
 /// share the runtime, connections, retry quota and pacing); `Send + Sync`.
 ///
-/// Made with [`Client::builder`] and [`ClientBuilder::build_blocking`] (the
-/// async client's builder, every setting the same) or [`Client::from_env`].
+/// Made with [`Client::builder`] (the async client's builder, every setting
+/// the same, whose [`build`](ClientBuilder::build) makes this client) or
+/// [`Client::from_env`].
 #[derive(Clone)]
 pub struct Client {
     inner: crate::Client,
@@ -76,18 +78,31 @@ impl Drop for OwnedRuntime {
     }
 }
 
-impl ClientBuilder {
-    /// Builds a [`blocking::Client`](Client) (feature `blocking`): the same
-    /// settings and checks as [`build`](Self::build), plus the current-thread
-    /// runtime the calls run on. Can be called anywhere, a runtime's context
-    /// included; only the calls refuse to run there.
-    pub fn build_blocking(self) -> Result<Client, Error> {
-        let inner = self.build()?;
+/// The builder of a [`blocking::Client`](Client): the async client's
+/// ([`crate::ClientBuilder`]), every setting and default the same, whose
+/// [`build`](crate::ClientBuilder::<Client>::build) makes the blocking client
+/// (reqwest's shape: `reqwest::blocking::ClientBuilder`).
+///
+/// ```no_run
+/// let client: vast_api_ext::blocking::Client = vast_api_ext::blocking::Client::builder()
+///     .api_key("…")
+///     .build()?;
+/// # Ok::<(), vast_api_ext::Error>(())
+/// ```
+pub type ClientBuilder = crate::ClientBuilder<Client>;
+
+impl crate::ClientBuilder<Client> {
+    /// Builds the [`blocking::Client`](Client): the same settings and checks
+    /// as the async client's [`build`](crate::ClientBuilder::build), plus the
+    /// current-thread runtime the calls run on. Can be called anywhere, a
+    /// runtime's context included; only the calls refuse to run there.
+    pub fn build(self) -> Result<Client, Error> {
+        let inner = self.build_client()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| ConfigProblem::Runtime {
-                reason: e.to_string(),
+                source: Arc::new(e),
             })?;
         Ok(Client {
             inner,
@@ -96,23 +111,33 @@ impl ClientBuilder {
     }
 }
 
+impl<C> crate::ClientBuilder<C> {
+    /// Builds a [`blocking::Client`](Client) from either builder (feature
+    /// `blocking`): what [`blocking::ClientBuilder::build`](crate::ClientBuilder::<Client>::build)
+    /// does, also for a builder made with [`crate::Client::builder`].
+    pub fn build_blocking(self) -> Result<Client, Error> {
+        self.into_builder_of::<Client>().build()
+    }
+}
+
 impl Client {
-    /// The async client's builder; finish it with
-    /// [`build_blocking`](ClientBuilder::build_blocking).
+    /// A builder with the defaults documented on [`crate::ClientBuilder`];
+    /// [`build`](crate::ClientBuilder::<Client>::build) makes the blocking
+    /// client.
     ///
     /// ```no_run
     /// let client = vast_api_ext::blocking::Client::builder()
     ///     .api_key("…")
-    ///     .build_blocking()?;
+    ///     .build()?;
     /// # Ok::<(), vast_api_ext::Error>(())
     /// ```
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+        ClientBuilder::with_defaults()
     }
 
     /// A client configured from the environment and key files only.
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder().build_blocking()
+        Self::builder().build()
     }
 
     /// The base URL in use (no trailing `/`).
@@ -144,7 +169,7 @@ impl Client {
     /// ```no_run
     /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
     /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
-    /// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+    /// let request = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
     ///     .src("/workspace/results")
     ///     .dst("my-bucket/results");
     /// println!("{:?}", client.cloud_copy(&request)?.result_url);
@@ -158,7 +183,7 @@ impl Client {
     ///
     /// ```no_run
     /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
-    /// client.cancel_sync(vast_api_ext::InstanceId(6003036))?;
+    /// client.cancel_sync(vast_api_ext::InstanceId::new(6003036)?)?;
     /// # Ok(()) }
     /// ```
     pub fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
@@ -180,7 +205,7 @@ impl Client {
             Some(runtime) => runtime.block_on(call),
             // Only `Drop` takes the runtime out.
             None => Err(ConfigProblem::Runtime {
-                reason: "it is gone".to_owned(),
+                source: Arc::new(std::io::Error::other("it is gone")),
             }
             .into()),
         }

@@ -65,12 +65,13 @@ impl std::str::FromStr for Transfer {
 ///
 /// ```
 /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
-/// let request = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+/// let request = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
 ///     .src("/workspace/results")
 ///     .dst("bucket/results")
 ///     .size_only(true)
 ///     .extra_flag("--transfers=8");
 /// assert_eq!(request.flags(), ["--size-only", "--transfers=8"]);
+/// # Ok::<(), vast_api_ext::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudCopy {
@@ -90,15 +91,13 @@ pub struct CloudCopy {
 impl CloudCopy {
     /// A cloud copy on `instance` through cloud connection `connection`.
     /// Set [`src`](Self::src) before sending; `dst` defaults to `/workspace`.
-    /// Instance 0 names no instance: sending it is refused with
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before any I/O.
     pub fn new(
-        instance: impl Into<InstanceId>,
+        instance: InstanceId,
         connection: impl Into<ConnectionId>,
         transfer: Transfer,
     ) -> Self {
         Self {
-            instance: instance.into(),
+            instance,
             connection: connection.into(),
             transfer,
             src: String::new(),
@@ -194,21 +193,21 @@ impl CloudCopy {
             .collect()
     }
 
-    /// The checks the call makes before any I/O: instance not 0, `src`
-    /// and `dst` neither empty nor holding a NUL, extra flags long options.
+    /// The checks the call makes before any I/O: `src` and `dst` neither
+    /// empty nor holding a NUL, extra flags long options.
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) names the
     /// [`Argument`] and the [`Rule`].
     ///
     /// ```
-    /// use vast_api_ext::{Argument, CloudCopy, ErrorKind, Rule, Transfer};
-    /// let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud); // no src yet
+    /// use vast_api_ext::{Argument, CloudCopy, ErrorKind, InstanceId, Rule, Transfer};
+    /// let request = CloudCopy::new(InstanceId::new(1)?, 2u64, Transfer::InstanceToCloud); // no src yet
     /// let error = request.check().unwrap_err();
     /// let ErrorKind::InvalidInput(invalid) = error.kind() else { unreachable!() };
     /// assert_eq!((invalid.argument(), invalid.rule()), (Argument::CloudSrc, Rule::Empty));
     /// assert!(request.src("/workspace").check().is_ok());
+    /// # Ok::<(), vast_api_ext::Error>(())
     /// ```
     pub fn check(&self) -> Result<(), Error> {
-        crate::location::check_instance(self.instance)?;
         for (argument, value) in [
             (Argument::CloudSrc, &self.src),
             (Argument::CloudDst, &self.dst),

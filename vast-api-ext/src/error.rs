@@ -3,173 +3,14 @@
 //! beside it, by the attempt loop.
 
 use crate::policy::{Applied, Failure, Retry, Verdict, classify};
-use crate::{InvalidInput, Operation};
-use std::path::PathBuf;
+use crate::{ConfigProblem, InvalidInput, Operation};
+#[cfg(test)]
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The part of the configuration a [`ConfigProblem`] is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Setting {
-    /// The API key: none found, empty, unreadable key file, or unusable in a header.
-    ApiKey,
-    /// The base URL.
-    BaseUrl,
-    /// The HTTP client (TLS roots, the caller's `reqwest::ClientBuilder`),
-    /// or the blocking client's runtime.
-    HttpClient,
-}
-
-/// Where an API key came from, as a [`ConfigProblem`] names it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeySource {
-    /// [`ClientBuilder::api_key`](crate::ClientBuilder::api_key).
-    Builder,
-    /// The `VAST_API_KEY` environment variable.
-    Environment,
-    /// A key file.
-    File(PathBuf),
-    /// [`ApiKey::new`](crate::ApiKey::new).
-    ApiKeyNew,
-}
-
-impl std::fmt::Display for KeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Builder => f.write_str("ClientBuilder::api_key"),
-            Self::Environment => f.write_str("the VAST_API_KEY environment variable"),
-            Self::File(path) => write!(f, "the file {}", path.display()),
-            Self::ApiKeyNew => f.write_str("the key given to ApiKey::new"),
-        }
-    }
-}
-
-/// What is wrong with a base URL (the URL itself is in [`ConfigProblem::BaseUrl`]).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UrlProblem {
-    /// It does not parse.
-    NotAUrl {
-        /// The parser's reason.
-        reason: String,
-    },
-    /// It holds `user:password@`.
-    Credentials,
-    /// It has a query or a fragment.
-    QueryOrFragment,
-    /// `http://` to a host that is not loopback (the key would travel unencrypted).
-    InsecureHttp,
-    /// Neither `https://` nor `http://`.
-    Scheme,
-}
-
-/// Why the client could not be configured.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConfigProblem {
-    /// No key was given or found (builder, `VAST_API_KEY`, key files).
-    NoApiKey,
-    /// The key from `source` is empty (after trimming).
-    EmptyApiKey {
-        /// Where it came from.
-        source: KeySource,
-    },
-    /// The key from `source` holds a control character (the key is not shown).
-    ApiKeyControlCharacter {
-        /// Where it came from.
-        source: KeySource,
-    },
-    /// A key file exists but cannot be read.
-    UnreadableKeyFile {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error's text.
-        reason: String,
-    },
-    /// The key cannot travel in an HTTP header.
-    ApiKeyNotAHeader {
-        /// Why (the key is not shown).
-        reason: String,
-    },
-    /// The base URL is refused.
-    BaseUrl {
-        /// The URL as it may be shown: scheme, host, port and path only.
-        url: String,
-        /// What is wrong with it.
-        problem: UrlProblem,
-    },
-    /// The HTTP client could not be built.
-    HttpClient {
-        /// reqwest's reason.
-        reason: String,
-    },
-    /// The blocking client's runtime could not be started.
-    Runtime {
-        /// Why.
-        reason: String,
-    },
-}
-
-impl ConfigProblem {
-    /// The setting this problem is about.
-    pub fn setting(&self) -> Setting {
-        match self {
-            Self::NoApiKey
-            | Self::EmptyApiKey { .. }
-            | Self::ApiKeyControlCharacter { .. }
-            | Self::UnreadableKeyFile { .. }
-            | Self::ApiKeyNotAHeader { .. } => Setting::ApiKey,
-            Self::BaseUrl { .. } => Setting::BaseUrl,
-            Self::HttpClient { .. } | Self::Runtime { .. } => Setting::HttpClient,
-        }
-    }
-}
-
-impl std::fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NoApiKey => f.write_str(
-                "no API key: pass ClientBuilder::api_key, set VAST_API_KEY, or write the key to \
-                 ~/.config/vastai/vast_api_key",
-            ),
-            Self::EmptyApiKey { source } => write!(f, "the API key from {source} is empty"),
-            Self::ApiKeyControlCharacter { source } => write!(
-                f,
-                "the API key from {source} holds a control character (the key is not shown)"
-            ),
-            Self::UnreadableKeyFile { path, reason } => write!(
-                f,
-                "cannot read the API key file {}: {reason}",
-                path.display()
-            ),
-            Self::ApiKeyNotAHeader { reason } => f.write_str(reason),
-            Self::BaseUrl { url, problem } => {
-                write!(f, "the base URL `{url}` ")?;
-                match problem {
-                    UrlProblem::NotAUrl { reason } => write!(f, "is not a URL ({reason})"),
-                    UrlProblem::Credentials => {
-                        f.write_str("holds credentials; the key goes in ClientBuilder::api_key")
-                    }
-                    UrlProblem::QueryOrFragment => f.write_str("has a query or fragment"),
-                    UrlProblem::InsecureHttp => f.write_str(
-                        "uses http:// to a host that is not loopback, which would send the key \
-                         unencrypted; use https:// or ClientBuilder::allow_insecure_http(true)",
-                    ),
-                    UrlProblem::Scheme => {
-                        f.write_str("must start with https:// (or http:// to localhost)")
-                    }
-                }
-            }
-            Self::HttpClient { reason } => write!(f, "cannot build the HTTP client: {reason}"),
-            Self::Runtime { reason } => {
-                write!(f, "cannot start the blocking client's runtime: {reason}")
-            }
-        }
-    }
-}
-
-/// What went wrong: the kind of an [`Error`].
+/// What went wrong: the kind of an [`Error`]. Each kind means one thing;
+/// its `Display` is the error's text with "the call" for the operation
+/// (an [`Error`] names its operation and attempts).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -179,7 +20,12 @@ pub enum ErrorKind {
     Config(ConfigProblem),
     /// The blocking client was called on a thread inside a tokio runtime,
     /// where it cannot wait; nothing was sent (use the async client there).
+    #[cfg(feature = "blocking")]
     InsideRuntime,
+    /// Nothing was sent: the call ended before its first attempt, for the
+    /// reason given. (After a failed attempt, a call that cannot make the
+    /// next one ends with that attempt's error instead.)
+    NotSent(NotSent),
     /// The server answered with an error status and said why (400, 404, 5xx…).
     Api {
         /// The HTTP status.
@@ -201,20 +47,16 @@ pub enum ErrorKind {
         /// What the server said, if anything readable.
         message: Option<String>,
     },
-    /// `429`: too many requests. With no attempt made nothing was sent: an
-    /// earlier `429` made the client pace this endpoint, and its next slot
-    /// (`retry_after` from now) would start after the call's deadline.
+    /// The server answered `429`: too many requests.
     RateLimited {
-        /// The server's `Retry-After`, if it sent one; with no attempt made,
-        /// how long until the endpoint's next pacing slot.
+        /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
         /// What the server said (often plain text), if anything.
         message: Option<String>,
     },
-    /// An attempt took longer than the per-attempt timeout, or the call's
-    /// deadline passed. With no attempt made nothing was sent: there was no
-    /// time left (a zero timeout or deadline), or the deadline came while
-    /// waiting for the endpoint's request in flight.
+    /// An attempt ran out of time after its request may have been sent: its
+    /// time limit (the per-attempt timeout, or what was left of the call's
+    /// deadline) passed before the answer was read.
     Timeout,
     /// The request could not be sent (connection refused, DNS, TLS:
     /// `sent: false`) or the answer not received (connection reset, broken
@@ -233,6 +75,8 @@ pub enum ErrorKind {
         status: Option<u16>,
         /// The first bytes of the body (at most 200), lossy UTF-8.
         body_prefix: String,
+        /// Why the body could not be decoded.
+        source: serde_json::Error,
     },
     /// The answer's body was longer than the client reads
     /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes),
@@ -251,25 +95,49 @@ pub enum ErrorKind {
     },
 }
 
+/// Why a call sent nothing ([`ErrorKind::NotSent`]). Nothing can have been
+/// applied, and the call may be made again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NotSent {
+    /// No time was left for an attempt: a zero timeout or deadline, or the
+    /// call's deadline came while it waited for the endpoint's request in
+    /// flight, or at its turn.
+    NoTimeLeft,
+    /// The client is pacing this endpoint after a `429`, and the endpoint's
+    /// next turn, `next_turn` from now, is after the call's deadline.
+    Paced {
+        /// How long until the endpoint's next turn.
+        next_turn: Duration,
+    },
+}
+
 impl ErrorKind {
-    /// The failure this kind is, for [`classify`], when it ends a call that
-    /// made `attempts` attempts; `None` for errors that are not about an
-    /// answer (input, configuration).
-    pub(crate) fn failure(&self, attempts: u32) -> Option<Failure> {
-        Some(match self {
-            Self::Api { status, .. } | Self::Unauthorized { status, .. } => {
-                Failure::Status(*status)
-            }
-            Self::Rejected { .. } => Failure::Rejected,
-            Self::RateLimited { .. } | Self::Timeout if attempts == 0 => Failure::NotSent,
-            Self::RateLimited { .. } => Failure::Status(429),
-            Self::Timeout => Failure::Timeout,
-            Self::Transport { sent: false, .. } => Failure::Connect,
-            Self::Transport { sent: true, .. } => Failure::Reset,
-            Self::Decode { status, .. } => Failure::Undecodable(*status),
-            Self::ResponseTooLarge { status, .. } => Failure::TooLarge(*status),
-            Self::InvalidInput(_) | Self::Config(_) | Self::InsideRuntime => return None,
-        })
+    /// The error behind this kind, if one is kept: [`Error`]'s
+    /// [`source`](std::error::Error::source).
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Transport { source, .. } => Some(source.as_ref()),
+            Self::Decode { source, .. } => Some(source),
+            Self::Config(problem) => problem.cause(),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    /// The text of an [`Error`] of this kind not tied to a call ("the call").
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        describe(f, None, 0, self)
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    /// Never called: lets a conversion that cannot fail stand where one
+    /// that can is accepted ([`Location::new`](crate::Location::new) given
+    /// an [`InstanceId`](crate::InstanceId)).
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }
 
@@ -278,7 +146,9 @@ impl ErrorKind {
 ///
 /// Whether it is worth repeating and whether the request may have been
 /// applied come from one table, [`policy`](crate::policy): see
-/// [`failure`](Self::failure) and [`verdict`](Self::verdict).
+/// [`failure`](Self::failure) and [`verdict`](Self::verdict). Its
+/// [`source`](std::error::Error::source) is the error behind it, when there
+/// is one (reqwest's, serde_json's, an I/O error).
 ///
 /// ```
 /// use vast_api_ext::{Error, ErrorKind, Operation};
@@ -329,7 +199,7 @@ impl Error {
     }
 
     /// How many attempts the call made before this error (0 for errors
-    /// raised before any network I/O).
+    /// raised before any network I/O, [`ErrorKind::NotSent`] included).
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
@@ -341,7 +211,7 @@ impl Error {
             | ErrorKind::Unauthorized { status, .. }
             | ErrorKind::ResponseTooLarge { status, .. } => Some(*status),
             ErrorKind::Rejected { .. } => Some(200),
-            ErrorKind::RateLimited { .. } => (self.attempts > 0).then_some(429),
+            ErrorKind::RateLimited { .. } => Some(429),
             ErrorKind::Decode { status, .. } => *status,
             _ => None,
         }
@@ -358,7 +228,21 @@ impl Error {
     /// Which failure of the [retry table](crate::policy) ended the call;
     /// `None` for errors raised before any request (input, configuration).
     pub fn failure(&self) -> Option<Failure> {
-        self.kind.failure(self.attempts)
+        use ErrorKind as K;
+        Some(match &self.kind {
+            K::Api { status, .. } | K::Unauthorized { status, .. } => Failure::Status(*status),
+            K::Rejected { .. } => Failure::Rejected,
+            K::NotSent(_) => Failure::NotSent,
+            K::RateLimited { .. } => Failure::Status(429),
+            K::Timeout => Failure::Timeout,
+            K::Transport { sent: false, .. } => Failure::Connect,
+            K::Transport { sent: true, .. } => Failure::Reset,
+            K::Decode { status, .. } => Failure::Undecodable(*status),
+            K::ResponseTooLarge { status, .. } => Failure::TooLarge(*status),
+            K::InvalidInput(_) | K::Config(_) => return None,
+            #[cfg(feature = "blocking")]
+            K::InsideRuntime => return None,
+        })
     }
 
     /// What the [retry table](crate::policy) says about this error's failure.
@@ -414,119 +298,123 @@ impl From<ConfigProblem> for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Transport { source, .. } => Some(source.as_ref()),
-            _ => None,
-        }
+        self.kind.cause()
     }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let op = Op(self.operation);
-        let attempts = self.attempts;
-        let after = AttemptsSuffix(attempts);
-        match &self.kind {
-            ErrorKind::InvalidInput(invalid) => write!(f, "invalid input: {invalid}"),
-            ErrorKind::Config(problem) => {
-                write!(f, "cannot configure the Vast.ai client: {problem}")
+        describe(f, self.operation, self.attempts, &self.kind)
+    }
+}
+
+/// The text of an error of `kind` from a call of `operation` ("the call"
+/// when `None`) after `attempts` attempts: what went wrong, and what to do.
+fn describe(
+    f: &mut std::fmt::Formatter<'_>,
+    operation: Option<Operation>,
+    attempts: u32,
+    kind: &ErrorKind,
+) -> std::fmt::Result {
+    let op = Op(operation);
+    let after = AttemptsSuffix(attempts);
+    match kind {
+        ErrorKind::InvalidInput(invalid) => write!(f, "invalid input: {invalid}"),
+        ErrorKind::Config(problem) => {
+            write!(f, "cannot configure the Vast.ai client: {problem}")
+        }
+        #[cfg(feature = "blocking")]
+        ErrorKind::InsideRuntime => f.write_str(
+            "the blocking client was called from inside a tokio runtime, where it cannot \
+             wait: use the async vast_api_ext::Client there",
+        ),
+        ErrorKind::NotSent(NotSent::NoTimeLeft) => write!(
+            f,
+            "{op} timed out before it was sent (no time was left for an attempt)"
+        ),
+        ErrorKind::NotSent(NotSent::Paced { next_turn }) => write!(
+            f,
+            "{op} was not sent: the client is pacing this endpoint after a 429, and its next \
+             turn (in {} s) is after the call's deadline",
+            next_turn.as_secs_f64().ceil()
+        ),
+        ErrorKind::Api {
+            status,
+            code,
+            message,
+        } => {
+            write!(f, "{op} failed: the server answered {status}")?;
+            if let Some(code) = code {
+                write!(f, " ({code})")?;
             }
-            ErrorKind::InsideRuntime => f.write_str(
-                "the blocking client was called from inside a tokio runtime, where it cannot \
-                 wait: use the async vast_api_ext::Client there",
-            ),
-            ErrorKind::Api {
-                status,
-                code,
-                message,
-            } => {
-                write!(f, "{op} failed: the server answered {status}")?;
-                if let Some(code) = code {
-                    write!(f, " ({code})")?;
-                }
-                write!(f, ": {message}{after}")
+            write!(f, ": {message}{after}")
+        }
+        ErrorKind::Rejected { message } => {
+            write!(f, "{op} was refused by the server: {message}{after}")
+        }
+        ErrorKind::Unauthorized { status, message } => write!(
+            f,
+            "{op} failed: the API key was not accepted ({status}){}; check VAST_API_KEY or \
+             the key file",
+            MessageSuffix(message)
+        ),
+        ErrorKind::RateLimited {
+            retry_after,
+            message,
+        } => {
+            write!(f, "{op} failed: rate limited by the server (429)")?;
+            if let Some(d) = retry_after {
+                write!(f, "; retry after {} s", d.as_secs_f64().ceil())?;
             }
-            ErrorKind::Rejected { message } => {
-                write!(f, "{op} was refused by the server: {message}{after}")
-            }
-            ErrorKind::Unauthorized { status, message } => write!(
-                f,
-                "{op} failed: the API key was not accepted ({status}){}; check VAST_API_KEY or \
-                 the key file",
-                MessageSuffix(message)
-            ),
-            ErrorKind::RateLimited {
-                retry_after,
-                message,
-            } => {
-                if attempts == 0 {
-                    write!(
-                        f,
-                        "{op} was not sent: the client is pacing this endpoint after a 429, and \
-                         its next turn"
-                    )?;
-                    if let Some(d) = retry_after {
-                        write!(f, " (in {} s)", d.as_secs_f64().ceil())?;
-                    }
-                    return f.write_str(" is after the call's deadline");
-                }
-                write!(f, "{op} failed: rate limited by the server (429)")?;
-                if let Some(d) = retry_after {
-                    write!(f, "; retry after {} s", d.as_secs_f64().ceil())?;
-                }
-                write!(f, "{}{after}", MessageSuffix(message))
-            }
-            ErrorKind::Timeout if attempts == 0 => write!(
-                f,
-                "{op} timed out before it was sent (no time was left for an attempt)"
-            ),
-            ErrorKind::Timeout => write!(f, "{op} timed out{after}"),
-            ErrorKind::Transport { source, sent } => {
-                if *sent {
-                    write!(
-                        f,
-                        "{op} failed after the request was sent (it may have been applied): the \
-                         connection broke: "
-                    )?;
-                } else {
-                    write!(f, "{op} failed: could not reach the server: ")?;
-                }
-                write!(f, "{}{after}", chain(source.as_ref()))
-            }
-            ErrorKind::Decode {
-                status,
-                body_prefix,
-            } => {
-                write!(f, "{op} failed: the server's answer")?;
-                if let Some(s) = status {
-                    write!(f, " ({s})")?;
-                }
-                f.write_str(" could not be read: ")?;
-                if body_prefix.trim().is_empty() {
-                    f.write_str("the body is empty")
-                } else {
-                    write!(f, "expected JSON, got `{}`", body_prefix.trim())
-                }
-            }
-            ErrorKind::ResponseTooLarge {
-                status,
-                limit,
-                declared,
-            } => {
+            write!(f, "{}{after}", MessageSuffix(message))
+        }
+        ErrorKind::Timeout => write!(f, "{op} timed out{after}"),
+        ErrorKind::Transport { source, sent } => {
+            if *sent {
                 write!(
                     f,
-                    "{op} failed: the server's answer ({status}) is longer than the {limit}-byte \
-                     limit on answers ("
+                    "{op} failed after the request was sent (it may have been applied): the \
+                     connection broke: "
                 )?;
-                match declared {
-                    Some(n) => write!(f, "it declared {n} bytes and was not read)")?,
-                    None => write!(f, "it was cut after {limit} bytes)")?,
-                }
-                if (200..300).contains(status) {
-                    f.write_str("; the request may have been applied")?;
-                }
-                write!(f, "{after}")
+            } else {
+                write!(f, "{op} failed: could not reach the server: ")?;
             }
+            write!(f, "{}{after}", chain(source.as_ref()))
+        }
+        ErrorKind::Decode {
+            status,
+            body_prefix,
+            ..
+        } => {
+            write!(f, "{op} failed: the server's answer")?;
+            if let Some(s) = status {
+                write!(f, " ({s})")?;
+            }
+            f.write_str(" could not be read: ")?;
+            if body_prefix.trim().is_empty() {
+                f.write_str("the body is empty")
+            } else {
+                write!(f, "expected JSON, got `{}`", body_prefix.trim())
+            }
+        }
+        ErrorKind::ResponseTooLarge {
+            status,
+            limit,
+            declared,
+        } => {
+            write!(
+                f,
+                "{op} failed: the server's answer ({status}) is longer than the {limit}-byte \
+                 limit on answers ("
+            )?;
+            match declared {
+                Some(n) => write!(f, "it declared {n} bytes and was not read)")?,
+                None => write!(f, "it was cut after {limit} bytes)")?,
+            }
+            if (200..300).contains(status) {
+                f.write_str("; the request may have been applied")?;
+            }
+            write!(f, "{after}")
         }
     }
 }
@@ -581,4 +469,84 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         next = e.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn not_sent_is_a_kind_of_its_own_that_nothing_was_applied_by() {
+        let paced = NotSent::Paced {
+            next_turn: Duration::from_millis(1500),
+        };
+        for (why, text) in [
+            (
+                NotSent::NoTimeLeft,
+                "copy timed out before it was sent (no time was left for an attempt)",
+            ),
+            (
+                paced,
+                "copy was not sent: the client is pacing this endpoint after a 429, and its \
+                 next turn (in 2 s) is after the call's deadline",
+            ),
+        ] {
+            let e = Error::for_call(Operation::Copy, 0, ErrorKind::NotSent(why));
+            assert_eq!(e.failure(), Some(Failure::NotSent));
+            assert_eq!(e.status(), None, "no answer");
+            assert!(!e.may_have_been_applied() && e.is_retryable());
+            assert_eq!(e.to_string(), text);
+        }
+        // A timeout and a 429 are answers' kinds, whatever the attempts.
+        let timeout = Error::for_call(Operation::Copy, 0, ErrorKind::Timeout);
+        assert_eq!(timeout.failure(), Some(Failure::Timeout));
+        let limited = ErrorKind::RateLimited {
+            retry_after: None,
+            message: None,
+        };
+        assert_eq!(Error::new(limited).status(), Some(429));
+    }
+
+    #[test]
+    fn an_error_kind_reads_as_the_error_of_the_call() {
+        let kind = ErrorKind::Rejected {
+            message: "no".into(),
+        };
+        assert_eq!(kind.to_string(), "the call was refused by the server: no");
+        let error = Error::for_call(Operation::CancelSync, 2, kind);
+        assert_eq!(
+            error.to_string(),
+            "cancel sync was refused by the server: no (after 2 attempts)"
+        );
+    }
+
+    #[test]
+    fn the_source_is_the_error_behind_the_kind() {
+        let not_json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let decode = Error::new(ErrorKind::Decode {
+            status: Some(200),
+            body_prefix: "{".into(),
+            source: not_json,
+        });
+        assert!(decode.source().unwrap().is::<serde_json::Error>());
+        let io = std::io::Error::other("refused");
+        let transport = Error::new(ErrorKind::Transport {
+            source: Box::new(io),
+            sent: false,
+        });
+        assert!(transport.source().unwrap().is::<std::io::Error>());
+        let unreadable = Error::from(ConfigProblem::UnreadableKeyFile {
+            path: "/k".into(),
+            source: Arc::new(std::io::Error::other("denied")),
+        });
+        assert!(unreadable.source().unwrap().is::<std::io::Error>());
+        assert!(
+            unreadable.to_string().ends_with("/k: denied"),
+            "{unreadable}"
+        );
+        assert!(Error::from(ConfigProblem::NoApiKey).source().is_none());
+        let invalid = InvalidInput::new(crate::Argument::Instance, crate::Rule::Zero, None);
+        assert!(Error::from(invalid).source().is_none());
+    }
 }

@@ -19,14 +19,14 @@
 //! println!("{:?}", client.copy(&src, &dst).await?.message);
 //!
 //! // Copy from an instance to a cloud connection (S3, Drive…).
-//! let upload = CloudCopy::new(InstanceId(6003036), ConnectionId(1004), Transfer::InstanceToCloud)
+//! let upload = CloudCopy::new(InstanceId::new(6003036)?, ConnectionId(1004), Transfer::InstanceToCloud)
 //!     .src("/workspace/results")
 //!     .dst("my-bucket/results")
 //!     .size_only(true);
 //! println!("{:?}", client.cloud_copy(&upload).await?.result_url);
 //!
 //! // Cancel the sync into an instance.
-//! client.cancel_sync(InstanceId(7001234)).await?;
+//! client.cancel_sync(InstanceId::new(7001234)?).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -39,8 +39,10 @@
 //! [`ErrorKind::Transport`], [`ErrorKind::Decode`] and
 //! [`ErrorKind::ResponseTooLarge`] for an answer longer than
 //! [`ClientBuilder::max_body_bytes`], 1 MiB by default, never read past that
-//! limit), and it carries the [`operation`](Error::operation) and the number
-//! of [`attempts`](Error::attempts). Which failures are retried, which may
+//! limit; [`ErrorKind::NotSent`] when the call ended before its first
+//! attempt), and it carries the [`operation`](Error::operation) and the
+//! number of [`attempts`](Error::attempts). Its `source()` is the error
+//! behind it (reqwest's, serde_json's) when there is one. Which failures are retried, which may
 //! have been applied, and who is to blame is one table, in [`policy`].
 //!
 //! Every outcome keeps the server's answer as received: [`Outcome::raw`]
@@ -57,8 +59,9 @@
 //! With the `blocking` feature (off by default), [`blocking::Client`] offers
 //! the same methods, arguments, errors and retries for synchronous programs
 //! (build scripts, small tools): it runs the async client on a runtime of its
-//! own. Build it with the same builder: `blocking::Client::builder()` …
-//! [`.build_blocking()`](ClientBuilder::build_blocking).
+//! own. Its builder, `blocking::ClientBuilder`, has the same settings;
+//! its `build()` makes the blocking client: `blocking::Client::builder()` …
+//! `.build()`.
 //!
 //! # TLS
 //!
@@ -84,33 +87,38 @@ pub mod blocking;
 mod client;
 mod cloud_copy;
 mod config;
+mod config_problem;
 mod error;
 mod ids;
 mod invalid;
 mod location;
+mod outcome;
+mod pipeline;
 mod request;
-mod runtime;
+mod response;
 mod secret;
 
-pub use client::{Client, CloudCopyOutcome, Outcome};
+pub use client::Client;
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
-pub use error::{ConfigProblem, Error, ErrorKind, KeySource, Setting, UrlProblem};
+pub use config_problem::{ConfigProblem, KeySource, Setting, UrlProblem};
+pub use error::{Error, ErrorKind, NotSent};
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
+pub use outcome::{CloudCopyOutcome, Outcome};
+/// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
+/// and, with the `test-util` feature, `VirtualClock`.
+pub use pipeline::clock;
+/// The retry table: [`classify`](policy::classify) and what it says.
+pub use pipeline::policy;
+pub use pipeline::{PacingConfig, RetryConfig};
 pub use request::{Answer, Request};
 /// A root certificate for [`ClientBuilder::add_root_certificate`]
 /// (reqwest's: `Certificate::from_pem`, `from_der`). Present with a TLS
 /// feature.
 #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 pub use reqwest::Certificate;
-pub use runtime::RetryConfig;
-/// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
-/// and, with the `test-util` feature, `VirtualClock`.
-pub use runtime::clock;
-/// The retry table: [`classify`](policy::classify) and what it says.
-pub use runtime::policy;
 pub use secret::ApiKey;
 /// Which operation a call, an error or a span is about: the one
 /// [`vast_api::Operation`], generated from the operation table (`Display`
@@ -141,11 +149,12 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        let loc = Location::new(1u64, "/a").unwrap_or_else(|e| panic!("{e}"));
-        let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+        let loc = Location::new(1, "/a").unwrap_or_else(|e| panic!("{e}"));
+        let one = InstanceId::new(1).unwrap_or_else(|e| panic!("{e}"));
+        let request = CloudCopy::new(one, 2u64, Transfer::InstanceToCloud).src("/a");
         send(&client.copy(&loc, &loc));
         send(&client.cloud_copy(&request));
-        send(&client.cancel_sync(InstanceId(1)));
+        send(&client.cancel_sync(one));
         fn is_error<E: std::error::Error + Send + Sync + 'static>() {}
         is_error::<Error>();
     }

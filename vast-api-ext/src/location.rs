@@ -1,6 +1,6 @@
 //! `Location`: an instance and a path, parsed from the official CLI's syntax.
 
-use crate::{Argument, Error, InstanceId, InvalidInput, Rule, ids::parse_id};
+use crate::{Argument, Error, InstanceId, InvalidInput, Rule, ids::parse_instance};
 
 /// The longest path accepted, in bytes (Linux `PATH_MAX`).
 pub const MAX_PATH_LEN: usize = 4096;
@@ -20,7 +20,7 @@ pub const MAX_PATH_LEN: usize = 4096;
 /// ```
 /// use vast_api_ext::{InstanceId, Location};
 /// let loc: Location = "C.6003036:/workspace/data".parse()?;
-/// assert_eq!(loc.instance(), InstanceId(6003036));
+/// assert_eq!(loc.instance(), InstanceId::new(6003036)?);
 /// assert_eq!(loc.path(), "/workspace/data");
 /// assert_eq!(loc.to_string(), "C.6003036:/workspace/data");
 /// assert!("local:/tmp".parse::<Location>().is_err());
@@ -33,10 +33,23 @@ pub struct Location {
 }
 
 impl Location {
-    /// A location from an instance and a path, with the same rules as
-    /// parsing: instance 0 is refused, and the path rule applies.
-    pub fn new(instance: impl Into<InstanceId>, path: impl Into<String>) -> Result<Self, Error> {
-        let instance = check_instance(instance.into())?;
+    /// A location from an instance (an [`InstanceId`], or a `u64` that is
+    /// checked as one: 0 is refused) and a path, with the same rules as
+    /// parsing.
+    ///
+    /// ```
+    /// use vast_api_ext::{InstanceId, Location};
+    /// let loc = Location::new(6003036, "/workspace")?;
+    /// assert_eq!(loc, Location::new(InstanceId::new(6003036)?, "/workspace")?);
+    /// assert!(Location::new(0, "/workspace").is_err());
+    /// # Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn new<I>(instance: I, path: impl Into<String>) -> Result<Self, Error>
+    where
+        I: TryInto<InstanceId>,
+        I::Error: Into<Error>,
+    {
+        let instance = instance.try_into().map_err(Into::into)?;
         let path = path.into();
         check_path(&path)?;
         Ok(Self { instance, path })
@@ -118,15 +131,7 @@ fn parse_locator(locator: &str) -> Result<InstanceId, InvalidInput> {
     } else {
         return refuse(Rule::NotAnInstance);
     };
-    check_instance(InstanceId(parse_id(id, Argument::Instance)?))
-}
-
-/// The one rule for instance ids sent anywhere: 0 names no instance.
-pub(crate) fn check_instance(id: InstanceId) -> Result<InstanceId, InvalidInput> {
-    if id.get() == 0 {
-        return Err(InvalidInput::bare(Argument::Instance, Rule::Zero));
-    }
-    Ok(id)
+    parse_instance(id)
 }
 
 impl std::fmt::Display for Location {

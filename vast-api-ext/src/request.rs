@@ -16,7 +16,7 @@ use vast_api::types;
 /// use serde_json::json;
 /// use vast_api_ext::{InstanceId, Operation, Request};
 ///
-/// let request = Request::CancelSync(InstanceId(7));
+/// let request = Request::CancelSync(InstanceId::new(7)?);
 /// assert_eq!(request.operation(), Operation::CancelSync);
 /// assert_eq!(request.operation().path(), "/api/v0/commands/rclone/");
 /// assert_eq!(request.body()?, json!({"dst_id": 7}));
@@ -52,12 +52,14 @@ impl Request {
     /// The checks the call makes before any I/O (the same code): `Ok` if
     /// the call would send, else its
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), such as
-    /// instance 0 or, for cancel sync, an id beyond `i64::MAX`.
+    /// a cloud copy without `src` or, for cancel sync, an id beyond
+    /// `i64::MAX`.
     ///
     /// ```
     /// use vast_api_ext::{ErrorKind, InstanceId, Request, Rule};
-    /// let error = Request::CancelSync(InstanceId(u64::MAX)).check().unwrap_err();
+    /// let error = Request::CancelSync(InstanceId::new(u64::MAX)?).check().unwrap_err();
     /// assert!(matches!(error.kind(), ErrorKind::InvalidInput(i) if i.rule() == Rule::BeyondI64));
+    /// # Ok::<(), vast_api_ext::Error>(())
     /// ```
     pub fn check(&self) -> Result<(), Error> {
         match self {
@@ -88,7 +90,7 @@ impl Request {
 /// A test double of your own can answer like the client does:
 ///
 /// ```
-/// use vast_api_ext::{Answer, Error, Outcome, Request};
+/// use vast_api_ext::{Answer, Error, InstanceId, Outcome, Request};
 ///
 /// /// What the code under test depends on, instead of `Client` itself.
 /// trait Calls {
@@ -102,7 +104,7 @@ impl Request {
 ///     }
 /// }
 ///
-/// let answer = Accepting.send(&Request::CancelSync(7.into()))?;
+/// let answer = Accepting.send(&Request::CancelSync(InstanceId::new(7)?))?;
 /// assert_eq!((answer.message(), answer.attempts()), (Some("cancelled"), 1));
 /// # Ok::<(), Error>(())
 /// ```
@@ -174,9 +176,6 @@ impl Answer {
 
 /// The copy body: both instances as strings (the spec's type), both paths.
 pub(crate) fn copy_body(src: &Location, dst: &Location) -> Result<types::CopyRequest, Error> {
-    // A `Location` never holds instance 0; checked again at the send path.
-    crate::location::check_instance(src.instance())?;
-    crate::location::check_instance(dst.instance())?;
     built(
         types::CopyRequest::builder()
             .src_id(src.instance().to_string())
@@ -188,7 +187,6 @@ pub(crate) fn copy_body(src: &Location, dst: &Location) -> Result<types::CopyReq
 
 /// The cancel sync body: the integer `dst_id` the spec asks for.
 pub(crate) fn cancel_sync_body(dst: InstanceId) -> Result<types::CancelSyncRequest, Error> {
-    let dst = crate::location::check_instance(dst)?;
     let dst_id = i64::try_from(dst.get())
         .map_err(|_| InvalidInput::of(Argument::Instance, Rule::BeyondI64, dst.to_string()))?;
     built(types::CancelSyncRequest::builder().dst_id(dst_id))
@@ -231,7 +229,7 @@ mod tests {
             ),
             (
                 Request::CloudCopy(
-                    CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud)
+                    CloudCopy::new(id(5), 1004u64, Transfer::InstanceToCloud)
                         .src("/w")
                         .update(true),
                 ),
@@ -240,7 +238,7 @@ mod tests {
                        "src": "/w", "dst": "/workspace", "flags": ["--update"]}),
             ),
             (
-                Request::CancelSync(InstanceId(7)),
+                Request::CancelSync(id(7)),
                 Operation::CancelSync,
                 json!({"dst_id": 7}),
             ),
@@ -251,12 +249,17 @@ mod tests {
         }
     }
 
+    fn id(n: u64) -> InstanceId {
+        InstanceId::new(n).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn a_request_the_call_would_refuse_has_no_body() {
+        // Instance 0 cannot be a request's: `InstanceId` refuses it (ids.rs).
+        assert!(InstanceId::new(0).is_err());
         for request in [
-            Request::CancelSync(InstanceId(0)),
-            Request::CancelSync(InstanceId(u64::MAX)),
-            Request::CloudCopy(CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance)),
+            Request::CancelSync(id(u64::MAX)),
+            Request::CloudCopy(CloudCopy::new(id(1), 2u64, Transfer::CloudToInstance)),
         ] {
             let refused = request.body().map_err(Error::into_kind);
             assert!(

@@ -42,7 +42,7 @@ fn client(mock: &MockServer) -> blocking::Client {
         .timeout(Duration::from_secs(10))
         .retry(RetryConfig::standard())
         .rng(|| 0.0)
-        .build_blocking()
+        .build()
         .unwrap()
 }
 
@@ -67,7 +67,7 @@ fn the_three_operations_send_what_the_async_client_sends() {
     assert!(copy.message.is_some());
 
     let upload = CloudCopy::new(
-        InstanceId(6003036),
+        InstanceId::new(6003036).unwrap(),
         ConnectionId(1004),
         Transfer::InstanceToCloud,
     )
@@ -77,7 +77,9 @@ fn the_three_operations_send_what_the_async_client_sends() {
     let started = client.cloud_copy(&upload).unwrap();
     assert!(started.result_url.is_some());
 
-    let cancelled = client.cancel_sync(InstanceId(6003036)).unwrap();
+    let cancelled = client
+        .cancel_sync(InstanceId::new(6003036).unwrap())
+        .unwrap();
     assert_eq!(cancelled.attempts, 1);
 
     let applied = mock.applied();
@@ -110,7 +112,7 @@ fn the_three_operations_send_what_the_async_client_sends() {
 
     // `send` makes the same calls, and the body it reports is the one sent.
     mock.clear();
-    let request = Request::CancelSync(InstanceId(42));
+    let request = Request::CancelSync(InstanceId::new(42).unwrap());
     let answer = client.send(&request).unwrap();
     assert_eq!(answer.message(), cancelled.message.as_deref());
     assert_eq!(mock.requests()[0].json(), Some(request.body().unwrap()));
@@ -125,10 +127,12 @@ fn results_carry_the_servers_answer_as_received() {
         Fault::json(200, body.clone()),
     ));
     let client = client(&served.mock);
-    let outcome = client.cancel_sync(InstanceId(7)).unwrap();
+    let outcome = client.cancel_sync(InstanceId::new(7).unwrap()).unwrap();
     // The mock writes the body with `Value`'s `Display`.
     assert_eq!(outcome.raw(), body.to_string());
-    let answer = client.send(&Request::CancelSync(InstanceId(7))).unwrap();
+    let answer = client
+        .send(&Request::CancelSync(InstanceId::new(7).unwrap()))
+        .unwrap();
     assert_eq!(answer.raw_json().unwrap(), body);
 }
 
@@ -137,7 +141,7 @@ fn a_503_is_retried_as_by_the_async_client_and_errors_are_the_same_type() {
     let served =
         serve(MockServer::builder().fault(Operation::CancelSync, When::Nth(1), Fault::status(503)));
     let client = client(&served.mock);
-    let outcome = client.cancel_sync(InstanceId(7)).unwrap();
+    let outcome = client.cancel_sync(InstanceId::new(7).unwrap()).unwrap();
     assert_eq!(outcome.attempts, 2);
     assert_eq!(served.mock.request_count(Operation::CancelSync), 2);
     assert_eq!(served.mock.applied().len(), 1);
@@ -146,7 +150,12 @@ fn a_503_is_retried_as_by_the_async_client_and_errors_are_the_same_type() {
     served
         .mock
         .fault(Operation::CloudCopy, When::Always, Fault::status(502));
-    let request = CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud).src("/w");
+    let request = CloudCopy::new(
+        InstanceId::new(5).unwrap(),
+        1004u64,
+        Transfer::InstanceToCloud,
+    )
+    .src("/w");
     let error = client.cloud_copy(&request).unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::Api { status: 502, .. }),
@@ -157,7 +166,9 @@ fn a_503_is_retried_as_by_the_async_client_and_errors_are_the_same_type() {
 
     // Invalid input is refused before any I/O, with the same error.
     let before = served.mock.requests().len();
-    let error = client.cancel_sync(InstanceId(0)).unwrap_err();
+    let error = client
+        .cancel_sync(InstanceId::new(u64::MAX).unwrap())
+        .unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::InvalidInput(_)),
         "{error:?}"
@@ -179,12 +190,18 @@ fn every_call_is_refused(client: &blocking::Client, mock: &MockServer) {
             .map(|_| ())
             .unwrap_err(),
         client
-            .cloud_copy(&CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance).src("b/x"))
+            .cloud_copy(
+                &CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::CloudToInstance)
+                    .src("b/x"),
+            )
             .map(|_| ())
             .unwrap_err(),
-        client.cancel_sync(InstanceId(3)).map(|_| ()).unwrap_err(),
         client
-            .send(&Request::CancelSync(InstanceId(3)))
+            .cancel_sync(InstanceId::new(3).unwrap())
+            .map(|_| ())
+            .unwrap_err(),
+        client
+            .send(&Request::CancelSync(InstanceId::new(3).unwrap()))
             .map(|_| ())
             .unwrap_err(),
     ];
@@ -220,7 +237,7 @@ async fn inside_a_multi_thread_runtime_and_spawn_blocking_calls_return_an_error(
     .unwrap();
     // Handed to a plain thread, the same client works.
     let outcome = tokio::task::spawn_blocking(move || {
-        std::thread::spawn(move || client.cancel_sync(InstanceId(3))).join()
+        std::thread::spawn(move || client.cancel_sync(InstanceId::new(3).unwrap())).join()
     })
     .await
     .unwrap()
@@ -234,12 +251,12 @@ async fn inside_a_multi_thread_runtime_and_spawn_blocking_calls_return_an_error(
 fn a_client_built_outside_and_dropped_inside_a_runtime_does_not_panic() {
     let served = serve(MockServer::builder());
     let client = client(&served.mock);
-    assert!(client.cancel_sync(InstanceId(9)).is_ok());
+    assert!(client.cancel_sync(InstanceId::new(9).unwrap()).is_ok());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let error = client.cancel_sync(InstanceId(9)).unwrap_err();
+        let error = client.cancel_sync(InstanceId::new(9).unwrap()).unwrap_err();
         assert!(is_inside_runtime_error(&error), "{error:?}");
         drop(client);
     });

@@ -4,35 +4,26 @@
 
 mod common;
 
-use common::{client, ok_json};
+use common::{answering, client, ok_json};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
-    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, Operation, RetryConfig, Transfer,
+    Client, CloudCopy, Error, ErrorKind, InstanceId, Location, NotSent, Operation, PacingConfig,
+    RetryConfig, Transfer,
 };
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_mock::Fault;
 
-async fn answering(template: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(template)
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn copy_error(template: ResponseTemplate) -> Error {
-    let server = answering(template).await;
+async fn copy_error(answer: Fault) -> Error {
+    let server = answering(answer).await;
     let src: Location = "C.1:/a".parse().unwrap();
     let dst: Location = "C.2:/b".parse().unwrap();
     let err = client(&server).copy(&src, &dst).await.unwrap_err();
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
     err
 }
 
-fn json_status(status: u16, body: serde_json::Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(body)
+fn json_status(status: u16, body: serde_json::Value) -> Fault {
+    Fault::json(status, body)
 }
 
 #[tokio::test]
@@ -88,7 +79,7 @@ async fn cancel_sync_404_names_the_operation() {
     ))
     .await;
     let err = client(&server)
-        .cancel_sync(InstanceId(9))
+        .cancel_sync(InstanceId::new(9).unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.operation(), Some(Operation::CancelSync));
@@ -105,7 +96,8 @@ async fn cloud_copy_400_has_no_code() {
         json!({"success": false, "msg": "invalid transfer"}),
     ))
     .await;
-    let request = CloudCopy::new(1u64, 2u64, Transfer::CloudToInstance).src("b/x");
+    let request =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::CloudToInstance).src("b/x");
     let err = client(&server).cloud_copy(&request).await.unwrap_err();
     assert!(matches!(
         err.kind(),
@@ -141,7 +133,7 @@ async fn a_401_is_unauthorized() {
 
 #[tokio::test]
 async fn a_403_with_no_body_is_unauthorized() {
-    let err = copy_error(ResponseTemplate::new(403)).await;
+    let err = copy_error(Fault::empty(403)).await;
     assert!(matches!(
         err.kind(),
         ErrorKind::Unauthorized { status: 403, .. }
@@ -155,12 +147,8 @@ async fn a_403_with_no_body_is_unauthorized() {
 #[tokio::test]
 async fn a_plain_text_429_is_rate_limited_with_retry_after() {
     let err = copy_error(
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "2")
-            .set_body_raw(
-                "API requests too frequent, endpoint threshold=1.0",
-                "text/plain",
-            ),
+        Fault::text(429, "API requests too frequent, endpoint threshold=1.0")
+            .with_header("retry-after", "2"),
     )
     .await;
     assert!(matches!(
@@ -177,11 +165,7 @@ async fn a_plain_text_429_is_rate_limited_with_retry_after() {
 
 #[tokio::test]
 async fn an_html_502_reads_as_a_sentence() {
-    let err = copy_error(
-        ResponseTemplate::new(502)
-            .set_body_raw(include_str!("fixtures/bad_gateway.html"), "text/html"),
-    )
-    .await;
+    let err = copy_error(Fault::text(502, include_str!("fixtures/bad_gateway.html"))).await;
     assert!(matches!(
         err.kind(),
         ErrorKind::Api {
@@ -217,7 +201,8 @@ async fn cloud_copy_success_false_is_rejected_not_started() {
         json!({"success": false, "msg": "no such connection"}),
     ))
     .await;
-    let request = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+    let request =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a");
     let err = client(&server).cloud_copy(&request).await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -227,14 +212,14 @@ async fn cloud_copy_success_false_is_rejected_not_started() {
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
-    let err = copy_error(
-        ResponseTemplate::new(200).set_body_raw(r#"{"success": tr"#, "application/json"),
-    )
-    .await;
+    let err = copy_error(Fault::text(200, r#"{"success": tr"#)).await;
     assert!(
-        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(200) } if body_prefix == r#"{"success": tr"#)
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(200), .. } if body_prefix == r#"{"success": tr"#)
     );
     assert_eq!(err.status(), Some(200));
+    // The decoder's own error is the source.
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(source.is::<serde_json::Error>(), "{source:?}");
     assert_eq!(
         err.to_string(),
         r#"copy failed: the server's answer (200) could not be read: expected JSON, got `{"success": tr`"#
@@ -243,7 +228,7 @@ async fn truncated_json_is_a_decode_error_with_the_body_prefix() {
 
 #[tokio::test]
 async fn an_empty_body_is_a_decode_error() {
-    let err = copy_error(ResponseTemplate::new(200)).await;
+    let err = copy_error(Fault::empty(200)).await;
     assert!(matches!(
         err.kind(),
         ErrorKind::Decode {
@@ -259,16 +244,20 @@ async fn an_empty_body_is_a_decode_error() {
 
 #[tokio::test]
 async fn a_slow_answer_is_a_timeout() {
-    let server =
-        answering(ok_json(json!({"success": true})).set_delay(Duration::from_secs(30))).await;
+    // The mock's own answer, 30 s late.
+    let server = answering(Fault::DelayHeaders(Duration::from_secs(30))).await;
     let client = Client::builder()
         .api_key(common::KEY)
         .base_url(server.uri())
         .timeout(Duration::from_millis(100))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Timeout));
     assert_eq!(err.attempts(), 1);
     assert!(err.is_retryable());
@@ -286,9 +275,13 @@ async fn a_refused_connection_is_a_transport_error() {
         .api_key(common::KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Transport { sent: false, .. }),
         "{err:?}"
@@ -327,10 +320,13 @@ async fn a_connection_closed_after_the_request_was_sent_may_have_been_applied() 
         .api_key(common::KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(RetryConfig::disabled())
+        .pacing(PacingConfig::disabled())
         .build()
         .unwrap();
     let err = client
-        .cloud_copy(&CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a"))
+        .cloud_copy(
+            &CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a"),
+        )
         .await
         .unwrap_err();
     server.join().unwrap();
@@ -366,6 +362,7 @@ fn may_have_been_applied_follows_the_retry_table() {
         call(ErrorKind::Decode {
             status,
             body_prefix: String::new(),
+            source: serde_json::from_str::<serde_json::Value>("").unwrap_err(),
         })
     };
     // An answer over the body limit: a 2xx may have been applied; any other
@@ -394,7 +391,14 @@ fn may_have_been_applied_follows_the_retry_table() {
         assert!(e.may_have_been_applied(), "{e:?}");
     }
     let not = [
-        Error::for_call(op, 0, ErrorKind::Timeout),
+        Error::for_call(op, 0, ErrorKind::NotSent(NotSent::NoTimeLeft)),
+        Error::for_call(
+            op,
+            0,
+            ErrorKind::NotSent(NotSent::Paced {
+                next_turn: Duration::from_secs(1),
+            }),
+        ),
         api(400),
         api(503),
         api(501),
@@ -432,13 +436,13 @@ fn may_have_been_applied_follows_the_retry_table() {
 
 #[tokio::test]
 async fn an_html_404_reads_as_a_sentence_too() {
-    let err = copy_error(ResponseTemplate::new(404).set_body_raw(
+    let err = copy_error(Fault::text(
+        404,
         "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>",
-        "text/html",
     ))
     .await;
     assert!(
-        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(404) } if body_prefix == "404 Not Found (an HTML error page)"),
+        matches!(err.kind(), ErrorKind::Decode { body_prefix, status: Some(404), .. } if body_prefix == "404 Not Found (an HTML error page)"),
         "{err:?}"
     );
     assert_eq!(
@@ -451,7 +455,7 @@ async fn an_html_404_reads_as_a_sentence_too() {
 async fn a_long_body_is_cut_on_a_character_boundary() {
     // 199 ASCII bytes, then 2-byte characters: byte 200 is inside one.
     let body = format!("{}{}", "x".repeat(199), "é".repeat(50));
-    let err = copy_error(ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
+    let err = copy_error(Fault::text(200, body)).await;
     let ErrorKind::Decode { body_prefix, .. } = err.kind() else {
         panic!("{err:?}")
     };

@@ -26,7 +26,7 @@ fn good_locations_parse_to_instance_and_path() {
     ];
     for (text, id, path) in rows {
         let loc: Location = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(loc.instance(), InstanceId(id), "{text}");
+        assert_eq!(loc.instance(), InstanceId::new(id).unwrap(), "{text}");
         assert_eq!(loc.path(), path, "{text}");
     }
     let loc: Location = format!("C.2:{long}").parse().unwrap();

@@ -5,11 +5,10 @@
 
 mod common;
 
-use common::{KEY, client};
+use common::{KEY, answering, client};
 use std::sync::{Arc, Mutex};
 use vast_api_ext::{ErrorKind, InstanceId};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_mock::Fault;
 
 /// A writer that keeps everything logged, for the log test.
 #[derive(Clone, Default)]
@@ -36,13 +35,9 @@ async fn trace_logs_name_the_operation_but_never_the_key() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(401).set_body_raw("bad key", "text/plain"))
-        .mount(&server)
-        .await;
+    let server = answering(Fault::text(401, "bad key")).await;
     let err = client(&server)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Unauthorized { .. }));

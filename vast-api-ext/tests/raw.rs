@@ -7,27 +7,17 @@
 
 mod common;
 
-use common::{builder, client};
+use common::{answering, builder, client, failing_then_ok};
 use serde_json::json;
 use std::time::Duration;
 use vast_api_ext::{
     Answer, Client, CloudCopy, InstanceId, Location, Operation, Request, RetryConfig, Transfer,
 };
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_mock::{Fault, MockServer, When};
 
 /// A success body no serializer would write: odd spacing, a field the
 /// spec does not declare, a number spelled `1.50`, a final newline.
 const BODY: &str = "{ \"success\" : true, \"msg\":\"ok\",  \"extra_field\": 42, \"n\": 1.50, \"result_url\": \"https://r/1\" }\n";
-
-async fn answering(body: &'static [u8]) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-        .mount(&server)
-        .await;
-    server
-}
 
 /// One request of each operation.
 fn requests() -> Vec<Request> {
@@ -37,8 +27,15 @@ fn requests() -> Vec<Request> {
             src: loc("C.1:/a"),
             dst: loc("C.2:/b"),
         },
-        Request::CloudCopy(CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud).src("/w")),
-        Request::CancelSync(InstanceId(7)),
+        Request::CloudCopy(
+            CloudCopy::new(
+                InstanceId::new(5).unwrap(),
+                1004u64,
+                Transfer::InstanceToCloud,
+            )
+            .src("/w"),
+        ),
+        Request::CancelSync(InstanceId::new(7).unwrap()),
     ]
 }
 
@@ -54,7 +51,7 @@ async fn typed(client: &Client, request: &Request) -> Answer {
 
 #[tokio::test]
 async fn every_outcome_holds_the_body_exactly_as_received() {
-    let server = answering(BODY.as_bytes()).await;
+    let server = answering(Fault::text(200, BODY)).await;
     let client = client(&server);
     for request in requests() {
         for answer in [
@@ -71,34 +68,32 @@ async fn every_outcome_holds_the_body_exactly_as_received() {
             assert!(matches!(answer.raw(), std::borrow::Cow::Borrowed(_)));
         }
     }
-    assert_eq!(server.received_requests().await.unwrap().len(), 6);
+    assert_eq!(server.requests().len(), 6);
 }
 
 #[tokio::test]
 async fn the_body_is_the_successful_attempts_own() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503).set_body_raw(
-            r#"{"success":false,"msg":"busy","first":true}"#,
-            "application/json",
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let server = failing_then_ok(
+        Fault::text(503, r#"{"success":false,"msg":"busy","first":true}"#),
+        1,
+    )
+    .await;
     let second = r#"{"success":true,"msg":"ok","second":true}"#;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_raw(second, "application/json"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    server.fault(
+        Operation::CancelSync,
+        When::From(2),
+        Fault::text(200, second),
+    );
     // No backoff (`rng = 0`): the retry needs no wait.
     let client = builder(&server)
         .retry(RetryConfig::standard())
         .rng(|| 0.0)
         .build()
         .unwrap();
-    let outcome = client.cancel_sync(InstanceId(7)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 2);
     assert_eq!(outcome.raw(), second);
 }
@@ -106,12 +101,12 @@ async fn the_body_is_the_successful_attempts_own() {
 #[tokio::test]
 async fn a_body_received_in_pieces_is_kept_whole() {
     // The mock sends half the body, pauses, then the rest.
-    let mock = vast_mock::MockServer::builder()
+    let mock = MockServer::builder()
         .api_key(common::KEY)
         .fault(
             Operation::CancelSync,
-            vast_mock::When::Always,
-            vast_mock::Fault::DelayMidBody(Duration::from_millis(20)),
+            When::Always,
+            Fault::DelayMidBody(Duration::from_millis(20)),
         )
         .start()
         .await
@@ -121,7 +116,10 @@ async fn a_body_received_in_pieces_is_kept_whole() {
         .base_url(mock.uri())
         .build()
         .unwrap();
-    let outcome = client.cancel_sync(InstanceId(7)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     let expected = vast_mock::spec::spec()
         .success_body(Operation::CancelSync)
         .unwrap();
@@ -132,9 +130,23 @@ async fn a_body_received_in_pieces_is_kept_whole() {
 
 #[tokio::test]
 async fn a_body_that_is_not_utf8_reads_lossily() {
-    // Invalid UTF-8 in a field the client ignores: the typed fields decode.
-    let server = answering(b"{\"success\":true,\"msg\":\"ok\",\"x\":\"\xff\"}").await;
-    let outcome = client(&server).cancel_sync(InstanceId(7)).await.unwrap();
+    // wiremock, not vast-mock: a scripted body of vast-mock is text, and
+    // this answer's bytes are not UTF-8.
+    use wiremock::{Mock, ResponseTemplate, matchers::any};
+    let server = wiremock::MockServer::start().await;
+    let bytes: &[u8] = b"{\"success\":true,\"msg\":\"ok\",\"x\":\"\xff\"}";
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "application/json"))
+        .mount(&server)
+        .await;
+    let outcome = Client::builder()
+        .api_key(common::KEY)
+        .base_url(server.uri())
+        .build()
+        .unwrap()
+        .cancel_sync(InstanceId::new(7).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.message.as_deref(), Some("ok"));
     assert_eq!(
         outcome.raw(),

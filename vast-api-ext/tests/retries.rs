@@ -5,34 +5,19 @@
 
 mod common;
 
-use common::{COPY_PATH, RCLONE_PATH, client_on, client_with, ok_json, on_clock, virtual_retry};
+use common::{client_on, failing_then_ok, mock, on_clock, virtual_retry};
 use serde_json::json;
 use std::time::Duration;
-use vast_api_ext::{Client, CloudCopy, ErrorKind, InstanceId, Location, RetryConfig, Transfer};
-use wiremock::matchers::{any, method};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_api_ext::{
+    Client, CloudCopy, ErrorKind, InstanceId, Location, NotSent, PacingConfig, RetryConfig,
+    Transfer,
+};
+use vast_mock::{Fault, MockServer, Operation, When};
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// A server answering `first` `times` times, then `200 {success:true}`.
-async fn failing_then_ok(first: ResponseTemplate, times: u64) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(first)
-        .up_to_n_times(times)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true, "msg": "ok"})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    server
-}
-
 async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+    server.requests().len()
 }
 
 /// Returns once `server` has received `n` requests (yielding to the call's
@@ -48,15 +33,13 @@ fn locations() -> (Location, Location) {
 }
 
 fn upload() -> CloudCopy {
-    CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a")
+    CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a")
 }
 
 #[tokio::test]
 async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
     let server = failing_then_ok(
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "3")
-            .set_body_raw("API requests too frequent", "text/plain"),
+        Fault::text(429, "API requests too frequent").with_header("retry-after", "3"),
         1,
     )
     .await;
@@ -74,13 +57,10 @@ async fn a_429_then_200_takes_two_attempts_and_waits_retry_after() {
 async fn a_429_with_an_http_date_waits_until_then() {
     let (retry, clock) = virtual_retry();
     let at = httpdate::fmt_http_date(clock_wall(&clock) + 5 * SECOND);
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", at.as_str()),
-        1,
-    )
-    .await;
+    let server =
+        failing_then_ok(Fault::empty(429).with_header("retry-after", at.as_str()), 1).await;
     let outcome = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap();
     assert_eq!(outcome.attempts, 2);
@@ -95,14 +75,10 @@ fn clock_wall(clock: &vast_api_ext::clock::VirtualClock) -> std::time::SystemTim
 
 #[tokio::test]
 async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "120"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "120"), 1).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(
@@ -116,7 +92,7 @@ async fn a_retry_after_longer_than_the_maximum_ends_the_call() {
 
 #[tokio::test]
 async fn cloud_copy_is_never_retried_after_a_502() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 5).await;
+    let server = failing_then_ok(Fault::empty(502), 5).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
@@ -130,7 +106,7 @@ async fn cloud_copy_is_never_retried_after_a_502() {
 
 #[tokio::test]
 async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let outcome = client_on(&server, retry, &clock)
         .cloud_copy(&upload())
@@ -141,7 +117,7 @@ async fn cloud_copy_is_retried_after_a_503_which_was_not_applied() {
 
 #[tokio::test]
 async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 1).await;
+    let server = failing_then_ok(Fault::empty(502), 1).await;
     let (retry, clock) = virtual_retry();
     let outcome = client_on(&server, retry.with_retry_non_idempotent(true), &clock)
         .cloud_copy(&upload())
@@ -152,7 +128,7 @@ async fn cloud_copy_502_is_retried_only_with_the_explicit_opt_in() {
 
 #[tokio::test]
 async fn copy_put_is_retried_after_502_with_full_backoff() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 2).await;
+    let server = failing_then_ok(Fault::empty(502), 2).await;
     let (retry, clock) = virtual_retry();
     let (src, dst) = locations();
     let outcome = client_on(&server, retry, &clock)
@@ -166,10 +142,10 @@ async fn copy_put_is_retried_after_502_with_full_backoff() {
 
 #[tokio::test]
 async fn cancel_sync_gives_up_after_max_attempts() {
-    let server = failing_then_ok(ResponseTemplate::new(500), 10).await;
+    let server = failing_then_ok(Fault::empty(500), 10).await;
     let (retry, clock) = virtual_retry();
     let err = client_on(&server, retry, &clock)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Api { status: 500, .. }));
@@ -182,14 +158,16 @@ async fn cancel_sync_gives_up_after_max_attempts() {
 async fn client_errors_are_never_retried() {
     for status in [400, 401, 403, 404, 409] {
         let server = failing_then_ok(
-            ResponseTemplate::new(status)
-                .set_body_json(json!({"success": false, "error": "invalid_args", "msg": "no"})),
+            Fault::json(
+                status,
+                json!({"success": false, "error": "invalid_args", "msg": "no"}),
+            ),
             5,
         )
         .await;
         let (retry, clock) = virtual_retry();
         let err = client_on(&server, retry, &clock)
-            .cancel_sync(InstanceId(1))
+            .cancel_sync(InstanceId::new(1).unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.attempts(), 1, "{status}");
@@ -200,8 +178,8 @@ async fn client_errors_are_never_retried() {
 #[tokio::test]
 async fn success_false_and_bad_json_are_not_retried() {
     for answer in [
-        ok_json(json!({"success": false, "msg": "no"})),
-        ResponseTemplate::new(200).set_body_raw("{", "application/json"),
+        Fault::json(200, json!({"success": false, "msg": "no"})),
+        Fault::text(200, "{"),
     ] {
         let server = failing_then_ok(answer, 5).await;
         let (retry, clock) = virtual_retry();
@@ -217,32 +195,41 @@ async fn success_false_and_bad_json_are_not_retried() {
 
 #[tokio::test]
 async fn an_exhausted_quota_stops_retries_for_every_clone() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 100).await;
+    let server = failing_then_ok(Fault::empty(503), 100).await;
     let (retry, clock) = virtual_retry();
     // Room for exactly one retry.
     let client = client_on(&server, retry.with_quota(5, 5, 10), &clock);
     let clone = client.clone();
-    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let first = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(first.attempts(), 2);
     assert_eq!(client.retry_quota_left(), 0);
-    let second = clone.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let second = clone
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(second.attempts(), 1);
     assert_eq!(requests(&server).await, 3);
 }
 
 #[tokio::test]
 async fn a_success_refunds_the_retry_tokens() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     assert_eq!(client.retry_quota_left(), 500);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(client.retry_quota_left(), 500);
 }
 
 #[tokio::test]
 async fn a_wait_that_would_cross_the_deadline_is_not_started() {
-    let server = failing_then_ok(ResponseTemplate::new(502), 10).await;
+    let server = failing_then_ok(Fault::empty(502), 10).await;
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -261,23 +248,11 @@ async fn a_wait_that_would_cross_the_deadline_is_not_started() {
 
 #[tokio::test]
 async fn timeouts_are_retried_for_put_but_not_post() {
-    let slow = ok_json(json!({"success": true})).set_delay(Duration::from_secs(30));
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(slow.clone())
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .respond_with(ok_json(json!({"success": true})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(slow)
-        .mount(&server)
-        .await;
+    // The mock's own answers, 30 s late: the first copy's, every cloud copy's.
+    let slow = Fault::DelayHeaders(Duration::from_secs(30));
+    let server = mock().await;
+    server.fault(Operation::Copy, When::Nth(1), slow.clone());
+    server.fault(Operation::CloudCopy, When::Always, slow);
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -316,35 +291,64 @@ async fn timeouts_are_retried_for_put_but_not_post() {
     assert!(matches!(err.kind(), ErrorKind::Timeout));
     assert_eq!(err.attempts(), 1);
     let posts = server
-        .received_requests()
-        .await
-        .unwrap()
+        .requests()
         .iter()
-        .filter(|r| r.method.as_str() == "POST")
+        .filter(|r| r.method == "POST")
         .count();
     assert_eq!(posts, 1);
 }
 
 #[tokio::test]
+async fn turning_retries_off_leaves_the_pacing_alone() {
+    for (pacing, paced) in [
+        (PacingConfig::standard(), true),
+        (PacingConfig::disabled(), false),
+    ] {
+        let server = failing_then_ok(Fault::empty(429), 1).await;
+        let (_, clock) = virtual_retry();
+        let client = on_clock(common::builder(&server), &clock)
+            .retry(RetryConfig::disabled())
+            .pacing(pacing)
+            .build()
+            .unwrap();
+        let err = client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }));
+        assert_eq!(err.attempts(), 1, "no retry");
+        // The 429 engaged the endpoint's pacing unless it is off: the next
+        // call waits for its turn (1 s, the standard interval).
+        assert_eq!(
+            client
+                .cancel_sync(InstanceId::new(1).unwrap())
+                .await
+                .unwrap()
+                .attempts,
+            1
+        );
+        let waited = clock.sleeps() == [SECOND];
+        assert_eq!(waited, paced, "{:?}", clock.sleeps());
+    }
+}
+
+#[tokio::test]
 async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let server = mock().await;
+    server.fault(
+        Operation::CloudCopy,
+        When::Nth(1),
+        Fault::empty(429).with_header("retry-after", "2"),
+    );
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry.with_max_attempts(1), &clock);
     let err = client.cloud_copy(&upload()).await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::RateLimited { .. }));
     // Another endpoint is not held back.
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert!(clock.sleeps().is_empty());
     // A clone waits out the Retry-After before the next cloud copy, then
     // keeps spacing by the pacing interval (1 s).
@@ -357,11 +361,7 @@ async fn after_a_429_clones_space_requests_to_that_endpoint_only() {
 
 #[tokio::test]
 async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "2"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "2"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = on_clock(Client::builder(), &clock)
         .api_key(common::KEY)
@@ -370,18 +370,21 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
         .retry(retry.with_max_attempts(1))
         .build()
         .unwrap();
-    let first = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let first = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(first.kind(), ErrorKind::RateLimited { .. }));
     // The next slot is 2 s away, past the 1 s deadline: no request, no wait,
     // and the error says so rather than "timed out".
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::RateLimited {
-                retry_after: Some(d),
-                ..
-            } if *d == 2 * SECOND
+            ErrorKind::NotSent(NotSent::Paced { next_turn }) if *next_turn == 2 * SECOND
         ),
         "{err:?}"
     );
@@ -401,38 +404,53 @@ async fn a_pacing_slot_after_the_deadline_is_not_waited_for() {
 #[tokio::test]
 async fn a_huge_retry_after_neither_panics_nor_blocks_later_calls() {
     let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"),
+        Fault::empty(429).with_header("retry-after", "18446744073709551615"),
         1,
     )
     .await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::RateLimited { retry_after: Some(d), .. } if *d == vast_api_ext::policy::RETRY_AFTER_CEILING),
         "{err:?}"
     );
     assert_eq!(err.attempts(), 1);
     // The endpoint waits the max Retry-After (60 s) once, then works.
-    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 1);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(clock.sleeps(), [60 * SECOND, SECOND]);
     assert_eq!(requests(&server).await, 3);
 }
 
 #[tokio::test]
 async fn a_retry_after_is_waited_once_not_before_every_later_call() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "50"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "50"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
     for _ in 0..6 {
-        client.cancel_sync(InstanceId(1)).await.unwrap();
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap();
     }
     // 50 s once, then the pacing interval (1 s) before each later call.
     let mut want = vec![50 * SECOND];
@@ -442,14 +460,13 @@ async fn a_retry_after_is_waited_once_not_before_every_later_call() {
 
 #[tokio::test]
 async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "3600"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::RateLimited { .. }),
         "{err:?}"
@@ -457,29 +474,38 @@ async fn a_retry_after_above_the_maximum_does_not_block_the_endpoint() {
     assert_eq!(err.attempts(), 1);
     // Not a standing 3600 s interval (which is past the 300 s deadline and
     // would refuse every call): one wait of the max Retry-After.
-    let outcome = client.cancel_sync(InstanceId(1)).await.unwrap();
+    let outcome = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.attempts, 1);
     assert_eq!(clock.sleeps(), [60 * SECOND]);
 }
 
 #[tokio::test]
 async fn a_retry_after_of_zero_still_paces_the_endpoint() {
-    let server = failing_then_ok(
-        ResponseTemplate::new(429).insert_header("retry-after", "0"),
-        1,
-    )
-    .await;
+    let server = failing_then_ok(Fault::empty(429).with_header("retry-after", "0"), 1).await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
     // The retry goes at once; the next call waits the pacing interval.
     assert_eq!(clock.sleeps(), [SECOND]);
 }
 
 #[tokio::test]
 async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let (retry, clock) = virtual_retry();
     let client = common::builder(&server)
         .clock(clock.clone())
@@ -487,16 +513,26 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
         .retry(retry.clone())
         .build()
         .unwrap();
-    assert_eq!(client.cancel_sync(InstanceId(1)).await.unwrap().attempts, 2);
+    assert_eq!(
+        client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .unwrap()
+            .attempts,
+        2
+    );
     assert!(clock.sleeps().is_empty(), "NaN jitter is a zero wait");
-    let server = failing_then_ok(ResponseTemplate::new(503), 1).await;
+    let server = failing_then_ok(Fault::empty(503), 1).await;
     let client = client_on(
         &server,
         retry.with_backoff(Duration::MAX, Duration::MAX),
         &clock,
     );
     // The wait would cross the deadline: the call ends with the 503.
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Api { status: 503, .. }),
         "{err:?}"
@@ -506,15 +542,11 @@ async fn a_nan_random_source_and_a_huge_backoff_do_not_panic() {
 
 #[tokio::test]
 async fn a_dropped_call_releases_its_endpoint() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .mount(&server)
-        .await;
+    let server = mock().await;
     let (retry, clock) = virtual_retry();
     let client = client_on(&server, retry, &clock);
     {
-        let call = client.cancel_sync(InstanceId(1));
+        let call = client.cancel_sync(InstanceId::new(1).unwrap());
         tokio::pin!(call);
         // Poll the call once (it takes the endpoint's only slot), then drop it.
         tokio::select! {
@@ -525,20 +557,25 @@ async fn a_dropped_call_releases_its_endpoint() {
     }
     // With one request in flight per endpoint, this would never start if the
     // dropped call had kept its slot; the timeout only turns a hang into a failure.
-    let outcome = tokio::time::timeout(Duration::from_secs(10), client.cancel_sync(InstanceId(2)))
-        .await
-        .expect("the dropped call kept the endpoint's slot")
-        .unwrap();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.cancel_sync(InstanceId::new(2).unwrap()),
+    )
+    .await
+    .expect("the dropped call kept the endpoint's slot")
+    .unwrap();
     assert_eq!(outcome.attempts, 1);
 }
 
 #[tokio::test]
 async fn disabled_makes_one_attempt() {
-    let server = failing_then_ok(ResponseTemplate::new(503), 5).await;
-    let client = client_with(&server, RetryConfig::disabled());
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let server = failing_then_ok(Fault::empty(503), 5).await;
+    let client = common::client(&server);
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Api { status: 503, .. }));
     assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
-    let _ = (COPY_PATH, RCLONE_PATH);
 }

@@ -5,31 +5,30 @@
 
 mod common;
 
-use common::{KEY, client, ok_json};
-use serde_json::json;
+use common::{KEY, answering, client, mock};
 use vast_api_ext::{ApiKey, Client, CloudCopy, ErrorKind, InstanceId, Location, Transfer};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use vast_mock::Fault;
 
 #[tokio::test]
 async fn the_key_travels_only_in_the_authorization_header() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .mount(&server)
-        .await;
+    let server = mock().await;
     let client = client(&server);
     let src: Location = "C.1:/a".parse().unwrap();
     let dst: Location = "C.2:/b".parse().unwrap();
     client.copy(&src, &dst).await.unwrap();
-    let upload = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a");
+    let upload =
+        CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a");
     client.cloud_copy(&upload).await.unwrap();
-    client.cancel_sync(InstanceId(1)).await.unwrap();
+    client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap();
 
-    let requests = server.received_requests().await.unwrap();
+    let requests = server.requests();
     assert_eq!(requests.len(), 3);
     for request in requests {
-        assert!(!request.url.as_str().contains(KEY), "key in URL");
+        let url = format!("{}?{}", request.path, request.query.unwrap_or_default());
+        assert!(!url.contains(KEY), "key in URL");
         assert!(
             !String::from_utf8_lossy(&request.body).contains(KEY),
             "key in body"
@@ -39,7 +38,7 @@ async fn the_key_travels_only_in_the_authorization_header() {
         let carrying: Vec<_> = request
             .headers
             .iter()
-            .filter(|(_, v)| String::from_utf8_lossy(v.as_bytes()).contains(KEY))
+            .filter(|(_, v)| v.contains(KEY))
             .map(|(name, _)| name.as_str().to_owned())
             .collect();
         assert_eq!(carrying, ["authorization"]);
@@ -53,7 +52,7 @@ fn debug_output_never_shows_the_key() {
         .base_url("http://127.0.0.1:9");
     assert!(!format!("{builder:?}").contains(KEY));
     let client = builder.build().unwrap();
-    let shown = format!("{client:?} {:?}", client.raw());
+    let shown = format!("{client:?} {:?}", client.generated());
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("127.0.0.1:9"), "the Debug output is useful");
     let key = ApiKey::new(KEY).unwrap();
@@ -86,45 +85,31 @@ fn plain_http_to_a_remote_host_is_refused() {
 
 #[tokio::test]
 async fn a_redirect_to_another_host_is_not_followed() {
-    let other = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .mount(&other)
-        .await;
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(307).insert_header(
-            "location",
-            format!("{}/api/v0/commands/rclone/", other.uri()).as_str(),
-        ))
-        .mount(&server)
-        .await;
+    let other = mock().await;
+    let server = answering(Fault::empty(307).with_header(
+        "location",
+        format!("{}/api/v0/commands/rclone/", other.uri()),
+    ))
+    .await;
     let err = client(&server)
-        .cancel_sync(InstanceId(1))
+        .cancel_sync(InstanceId::new(1).unwrap())
         .await
         .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Api { status: 307, .. }),
         "{err:?}"
     );
-    assert!(other.received_requests().await.unwrap().is_empty());
+    assert!(other.requests().is_empty());
 }
 
 #[tokio::test]
 async fn an_own_reqwest_builder_keeps_its_headers_but_cannot_follow_redirects() {
-    let other = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ok_json(json!({"success": true})))
-        .mount(&other)
-        .await;
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(302).insert_header(
-            "location",
-            format!("{}/api/v0/commands/rclone/", other.uri()).as_str(),
-        ))
-        .mount(&server)
-        .await;
+    let other = mock().await;
+    let server = answering(Fault::empty(302).with_header(
+        "location",
+        format!("{}/api/v0/commands/rclone/", other.uri()),
+    ))
+    .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-team", "data".parse().unwrap());
     let own = reqwest::Client::builder()
@@ -135,18 +120,22 @@ async fn an_own_reqwest_builder_keeps_its_headers_but_cannot_follow_redirects() 
         .base_url(server.uri())
         .http_client_builder(own)
         .retry(vast_api_ext::RetryConfig::disabled())
+        .pacing(vast_api_ext::PacingConfig::disabled())
         .build()
         .unwrap();
-    let err = client.cancel_sync(InstanceId(1)).await.unwrap_err();
+    let err = client
+        .cancel_sync(InstanceId::new(1).unwrap())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Api { status: 302, .. }),
         "{err:?}"
     );
-    assert!(other.received_requests().await.unwrap().is_empty());
-    let sent = server.received_requests().await.unwrap();
-    assert_eq!(sent[0].headers.get("x-team").unwrap(), "data");
+    assert!(other.requests().is_empty());
+    let sent = server.requests();
+    assert_eq!(sent[0].header("x-team").unwrap(), "data");
     assert_eq!(
-        sent[0].headers.get("authorization").unwrap(),
+        sent[0].header("authorization").unwrap(),
         format!("Bearer {KEY}").as_str()
     );
 }

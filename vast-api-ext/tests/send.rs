@@ -17,16 +17,25 @@ fn requests() -> Vec<Request> {
             dst: "7001234:/workspace/".parse().unwrap(),
         },
         Request::CloudCopy(
-            CloudCopy::new(6003036u64, 1004u64, Transfer::InstanceToCloud)
-                .src("/workspace/results")
-                .dst("bucket/results")
-                .size_only(true)
-                .extra_flag("--transfers=8"),
+            CloudCopy::new(
+                InstanceId::new(6003036).unwrap(),
+                1004u64,
+                Transfer::InstanceToCloud,
+            )
+            .src("/workspace/results")
+            .dst("bucket/results")
+            .size_only(true)
+            .extra_flag("--transfers=8"),
         ),
         Request::CloudCopy(
-            CloudCopy::new(5u64, 1001u64, Transfer::CloudToInstance).src("bucket/data"),
+            CloudCopy::new(
+                InstanceId::new(5).unwrap(),
+                1001u64,
+                Transfer::CloudToInstance,
+            )
+            .src("bucket/data"),
         ),
-        Request::CancelSync(InstanceId(6003036)),
+        Request::CancelSync(InstanceId::new(6003036).unwrap()),
     ]
 }
 
@@ -78,7 +87,8 @@ async fn the_reported_body_is_the_body_the_mock_receives() {
 #[tokio::test]
 async fn send_refuses_what_the_typed_method_refuses_before_any_io() {
     let (mock, client) = mock_and_client().await;
-    let bad = Request::CancelSync(InstanceId(0));
+    // An id cancel sync cannot send (its `dst_id` is an `i64`).
+    let bad = Request::CancelSync(InstanceId::new(u64::MAX).unwrap());
     assert!(bad.body().is_err());
     let error = client.send(&bad).await.unwrap_err();
     assert!(matches!(
@@ -87,11 +97,13 @@ async fn send_refuses_what_the_typed_method_refuses_before_any_io() {
     ));
     assert!(mock.requests().is_empty());
     assert_eq!(
-        Request::CancelSync(InstanceId(7)).body().unwrap(),
+        Request::CancelSync(InstanceId::new(7).unwrap())
+            .body()
+            .unwrap(),
         json!({"dst_id": 7})
     );
     assert_eq!(
-        Request::CancelSync(InstanceId(7)).operation(),
+        Request::CancelSync(InstanceId::new(7).unwrap()).operation(),
         Operation::CancelSync
     );
 }

@@ -4,9 +4,10 @@
 //! from the checked-in spec [`SPEC`] (`cargo xtask generate`), and
 //! [`Operation`] with its facts ([`operations`]) from the operation table the
 //! spec was merged with; `lib.rs`, `connect.rs` (authentication, timeouts),
-//! `tls.rs` (the TLS stack the features choose), `limit.rs` (the cap on
-//! response bodies) and `observe.rs` (the hooks, [`observe`]) are the
-//! hand-written parts. Most users want the `vast-api-ext` crate, which adds
+//! `tls.rs` (the TLS stack the features choose), `hooks.rs` (the generated
+//! client's hooks), `limit.rs` (the cap on response bodies), `observe.rs`
+//! (recording an answer for `vast-api-ext`) and `body.rs` (wrapping a
+//! response's body) are the hand-written parts. Most users want the `vast-api-ext` crate, which adds
 //! typed inputs, typed errors and retries.
 //!
 //! Every response body is read through a cap, [`DEFAULT_MAX_BODY_BYTES`]
@@ -103,12 +104,27 @@ pub mod tls;
 #[cfg(feature = "client")]
 mod limit;
 #[cfg(feature = "client")]
-pub use limit::{BodyTooLarge, DEFAULT_MAX_BODY_BYTES, Limits};
+pub use limit::{BodyTooLarge, Limits};
+
+#[cfg(feature = "client")]
+mod body;
+#[cfg(feature = "client")]
+mod hooks;
 
 #[cfg(feature = "client")]
 mod observe;
+/// For `vast-api-ext` and this workspace's tests: not a stable API (see
+/// `observe.rs`).
 #[cfg(feature = "client")]
+#[doc(hidden)]
 pub use observe::{Observation, observe};
+
+/// The default cap on a body: 1 MiB. The API's answers and requests are
+/// under 1 KiB; anything near the cap is not a message of this API. The
+/// client's cap on response bodies (`Limits`, with the `client` feature);
+/// outside the feature too, for a server that wants the same bound on
+/// request bodies (vast-mock).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// The merged OpenAPI 3.0.3 spec this crate was generated from: the copy
 /// `cargo xtask generate` writes into the crate (`spec/vast.json`, the same

@@ -3,27 +3,25 @@
 //!
 //! Every answer of these endpoints is well under 1 KiB, but a proxy, a
 //! captive portal or a hostile server behind the base URL can send a body
-//! without end. [`Client`]'s `exec` hook (`observe.rs`) wraps every response
-//! body in a [`LimitedBody`]: a declared `Content-Length` over the cap is
-//! refused on the first poll, before any of the body is read; an unsized
-//! (chunked or close-delimited) body is cut as soon as it passes the cap.
-//! Either way the body yields a [`BodyTooLarge`] error, drops the connection's
-//! body at once (hyper then closes the connection instead of reusing it), and
-//! the generated method returns `Error::ResponseBodyError` with that error in
-//! its source chain ([`BodyTooLarge::find`]). The wrapper sits outside
-//! reqwest's own body, so reqwest's total timeout still covers the read.
+//! without end. [`Client`]'s `exec` hook (`hooks.rs`) puts every response
+//! body that could pass the cap behind a [`LimitedBody`]: a declared
+//! `Content-Length` over the cap is refused on the first poll, before any of
+//! the body is read; an unsized (chunked or close-delimited) body is cut as
+//! soon as it passes the cap. Either way the body yields a [`BodyTooLarge`]
+//! error, drops the connection's body at once (hyper then closes the
+//! connection instead of reusing it), and the generated method returns
+//! `Error::ResponseBodyError` with that error in its source chain
+//! ([`BodyTooLarge::find`]). A body whose declared length is within the cap
+//! needs no wrapper ([`within`]): hyper reads no further than a declared
+//! length. The wrapper sits outside reqwest's own body, so reqwest's total
+//! timeout still covers the read.
 
-use crate::Client;
-use crate::observe::Tap;
+use crate::{Client, DEFAULT_MAX_BODY_BYTES};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use reqwest::StatusCode;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-/// The default cap on a response body: 1 MiB. The API's answers are under
-/// 1 KiB; anything near the cap is not an answer of this API.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// The generated [`Client`]'s hand-written settings (progenitor's "inner
 /// type"): the cap on response bodies.
@@ -146,44 +144,45 @@ impl BodyTooLarge {
     }
 }
 
-/// Puts `response`'s body behind the cap; `tap` records what is read (see
-/// [`observe`](crate::observe())).
-pub(crate) fn cap(response: reqwest::Response, limit: u64, tap: Option<Tap>) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt as _;
-    let url = response.url().clone();
-    let status = response.status();
-    let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    // reqwest keeps the URL beside the `http::Response`, not in it: put it
-    // back as the extension the conversion below reads, or `url()` would
-    // become a placeholder. Status, version, headers and the other
-    // extensions (remote address, reason phrase) travel in `parts`.
-    if let Ok(tagged) = http::Response::builder().url(url).body(()) {
-        parts.extensions.extend(tagged.into_parts().0.extensions);
-    }
-    let body = LimitedBody {
-        inner: Some(body),
-        status,
-        limit,
-        read: 0,
-        tap,
-    };
-    reqwest::Response::from(http::Response::from_parts(parts, reqwest::Body::wrap(body)))
+/// Whether `response` needs no cap: its body has a declared length
+/// (`Content-Length`, and no chunked framing) of at most `limit` bytes.
+/// hyper reads no further than a declared length, so such a body cannot
+/// pass the cap, whatever the server sends after it.
+pub(crate) fn within(response: &reqwest::Response, limit: u64) -> bool {
+    response
+        .content_length()
+        .is_some_and(|declared| declared <= limit)
 }
 
 /// A response body that yields at most `limit` bytes, then a [`BodyTooLarge`].
-struct LimitedBody {
-    /// `None` once finished or refused: the connection's body is dropped as
-    /// soon as the cap is passed, not when the caller drops the response.
-    inner: Option<reqwest::Body>,
+pub(crate) struct LimitedBody<B> {
+    /// `None` once finished, refused or cut: the connection's body is
+    /// dropped as soon as the cap is passed, not when the caller drops the
+    /// response.
+    inner: Option<B>,
     status: StatusCode,
     limit: u64,
     read: u64,
-    tap: Option<Tap>,
+    /// The body was cut: its first `limit` bytes were yielded, and the next
+    /// poll yields the error.
+    cut: bool,
 }
 
-impl LimitedBody {
+impl<B> LimitedBody<B> {
+    /// `inner`, the body of an answer with `status`, behind a cap of `limit` bytes.
+    pub(crate) fn new(inner: B, status: StatusCode, limit: u64) -> Self {
+        Self {
+            inner: Some(inner),
+            status,
+            limit,
+            read: 0,
+            cut: false,
+        }
+    }
+
     fn refuse(&mut self, declared: Option<u64>) -> Box<dyn std::error::Error + Send + Sync> {
         self.inner = None;
+        self.cut = false;
         Box::new(BodyTooLarge {
             status: self.status,
             limit: self.limit,
@@ -192,7 +191,11 @@ impl LimitedBody {
     }
 }
 
-impl http_body::Body for LimitedBody {
+impl<B> http_body::Body for LimitedBody<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     type Data = Bytes;
     type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -201,6 +204,9 @@ impl http_body::Body for LimitedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
+        if this.cut {
+            return Poll::Ready(Some(Err(this.refuse(None))));
+        }
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
         };
@@ -213,14 +219,11 @@ impl http_body::Body for LimitedBody {
         let frame = match std::task::ready!(Pin::new(inner).poll_frame(cx)) {
             None => {
                 this.inner = None;
-                if let Some(tap) = &this.tap {
-                    tap.finish();
-                }
                 return Poll::Ready(None);
             }
             Some(Err(e)) => {
                 this.inner = None;
-                return Poll::Ready(Some(Err(Box::new(e))));
+                return Poll::Ready(Some(Err(e.into())));
             }
             Some(Ok(frame)) => frame,
         };
@@ -228,22 +231,24 @@ impl http_body::Body for LimitedBody {
             let len = data.len() as u64;
             let room = this.limit - this.read;
             if len > room {
-                if let Some(tap) = &this.tap {
-                    // `room < len <= usize::MAX`, so the cast is exact.
-                    tap.record(data.slice(..room as usize));
+                if room == 0 {
+                    return Poll::Ready(Some(Err(this.refuse(None))));
                 }
-                return Poll::Ready(Some(Err(this.refuse(None))));
+                // Cut: the bytes up to the cap now (a wrapper outside sees
+                // exactly `limit` bytes), the error at the next poll.
+                this.inner = None;
+                this.cut = true;
+                this.read = this.limit;
+                // `room < len <= usize::MAX`, so the cast is exact.
+                return Poll::Ready(Some(Ok(Frame::data(data.slice(..room as usize)))));
             }
             this.read += len;
-            if let Some(tap) = &this.tap {
-                tap.record(data.clone());
-            }
         }
         Poll::Ready(Some(Ok(frame)))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.as_ref().is_none_or(|b| b.is_end_stream())
+        !self.cut && self.inner.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -268,64 +273,20 @@ impl http_body::Body for LimitedBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
+    use crate::body::map_body;
+    use crate::body::tests::{chunked, response};
 
-    /// A body of the given chunks with no declared length.
-    struct Chunks(VecDeque<&'static [u8]>);
-
-    impl http_body::Body for Chunks {
-        type Data = Bytes;
-        type Error = std::io::Error;
-        fn poll_frame(
-            mut self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-            Poll::Ready(
-                self.0
-                    .pop_front()
-                    .map(|c| Ok(Frame::data(Bytes::from_static(c)))),
-            )
-        }
-    }
-
-    fn response(body: reqwest::Body) -> reqwest::Response {
-        use reqwest::ResponseBuilderExt as _;
-        let url = reqwest::Url::parse("http://127.0.0.1:9/api/v0/commands/rclone/").unwrap();
-        let answer = http::Response::builder()
-            .status(503)
-            .header("retry-after", "7")
-            .url(url)
-            .body(body)
-            .unwrap();
-        reqwest::Response::from(answer)
-    }
-
-    fn chunked(chunks: &[&'static [u8]]) -> reqwest::Body {
-        reqwest::Body::wrap(Chunks(chunks.iter().copied().collect()))
-    }
-
-    #[tokio::test]
-    async fn the_response_keeps_its_url_status_and_headers() {
-        let capped = cap(response(reqwest::Body::from("{}")), 10, None);
-        assert_eq!(
-            capped.url().as_str(),
-            "http://127.0.0.1:9/api/v0/commands/rclone/"
-        );
-        assert_eq!(capped.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(capped.headers()["retry-after"], "7");
-        assert_eq!(
-            capped.content_length(),
-            Some(2),
-            "the size hint passes through"
-        );
-        assert_eq!(&capped.bytes().await.unwrap()[..], b"{}");
+    /// `response` behind a cap of `limit`, whatever its declared length.
+    fn cap(response: reqwest::Response, limit: u64) -> reqwest::Response {
+        let status = response.status();
+        map_body(response, |body| LimitedBody::new(body, status, limit))
     }
 
     #[tokio::test]
     async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
         let sized = |text: &'static str| response(reqwest::Body::from(text));
-        assert_eq!(cap(sized("12345"), 5, None).bytes().await.unwrap(), "12345");
-        let over = cap(sized("123456"), 5, None);
+        assert_eq!(cap(sized("12345"), 5).bytes().await.unwrap(), "12345");
+        let over = cap(sized("123456"), 5);
         assert_eq!(over.content_length(), Some(6), "the declared length");
         let e = over.bytes().await.unwrap_err();
         let big = BodyTooLarge::find(&e).unwrap();
@@ -335,13 +296,10 @@ mod tests {
         );
         let no_length = || chunked(&[b"12", b"34", b"5"]);
         assert_eq!(
-            cap(response(no_length()), 5, None).bytes().await.unwrap(),
+            cap(response(no_length()), 5).bytes().await.unwrap(),
             "12345"
         );
-        let e = cap(response(no_length()), 4, None)
-            .bytes()
-            .await
-            .unwrap_err();
+        let e = cap(response(no_length()), 4).bytes().await.unwrap_err();
         let big = BodyTooLarge::find(&e).unwrap();
         assert_eq!((big.limit, big.declared), (4, None));
         assert_eq!(
@@ -349,9 +307,22 @@ mod tests {
             "the 503 Service Unavailable answer's body is over the 4-byte limit (cut after 4 bytes)"
         );
         // A limit of 0 refuses any body, and passes an empty one.
-        assert!(cap(response(no_length()), 0, None).bytes().await.is_err());
-        let empty = cap(response(reqwest::Body::from("")), 0, None);
+        assert!(cap(response(no_length()), 0).bytes().await.is_err());
+        let empty = cap(response(reqwest::Body::from("")), 0);
         assert!(empty.bytes().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_cut_body_yields_exactly_the_limit_then_the_error() {
+        let mut cut = cap(response(chunked(&[b"12", b"345", b"6"])), 4);
+        assert_eq!(cut.chunk().await.unwrap().unwrap(), "12");
+        assert_eq!(cut.chunk().await.unwrap().unwrap(), "34", "cut at the cap");
+        let e = cut.chunk().await.unwrap_err();
+        assert_eq!(BodyTooLarge::find(&e).unwrap().declared, None);
+        // At the cap exactly, the next byte is the error itself.
+        let mut full = cap(response(chunked(&[b"1234", b"5"])), 4);
+        assert_eq!(full.chunk().await.unwrap().unwrap(), "1234");
+        assert!(full.chunk().await.is_err());
     }
 
     #[test]
@@ -361,7 +332,7 @@ mod tests {
             status: StatusCode::OK,
             limit: 5,
             read: 2,
-            tap: None,
+            cut: false,
         };
         use http_body::Body as _;
         let hint = body(reqwest::Body::from("abc")).size_hint();
@@ -370,6 +341,18 @@ mod tests {
         assert_eq!(hint.exact(), Some(4), "over the room: the declared length");
         let hint = body(chunked(&[b"a"])).size_hint();
         assert_eq!((hint.lower(), hint.upper()), (0, Some(3)));
+    }
+
+    #[test]
+    fn only_a_declared_length_within_the_cap_needs_no_cap() {
+        let sized = |text: &'static str| response(reqwest::Body::from(text));
+        assert!(within(&sized("12345"), 5));
+        assert!(within(&sized(""), 0));
+        assert!(!within(&sized("123456"), 5), "declared over the cap");
+        assert!(
+            !within(&response(chunked(&[b"1"])), 5),
+            "no declared length"
+        );
     }
 
     #[test]

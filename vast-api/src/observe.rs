@@ -1,21 +1,27 @@
-//! Hand-written hooks: every response body behind the cap, and [`observe`],
-//! which reports the status and the body bytes of a call's answer.
+//! Hand-written: [`observe`], which reports the status and the body bytes
+//! of a call's answer, and [`Recorded`], the body wrapper that records them.
 //!
-//! The generated client is built with progenitor's `HooksMode::Expected`, so
-//! this crate must implement `ClientHooks` for [`Client`] (the crate does not
-//! compile without it). Its `exec` sends the request with the `reqwest::Client`
-//! and puts the response's body behind the client's cap (`limit.rs`). When
-//! the call runs inside [`observe`], the same wrapper records the status and
-//! the body bytes it passes on: progenitor's `InvalidResponsePayload` keeps
-//! the body but not the status, its `ResponseBodyError` keeps neither, and a
-//! decoded answer keeps neither the raw JSON nor unknown fields.
+//! For `vast-api-ext`, whose outcomes keep the answer as received
+//! (`Outcome::raw`) and whose errors name the status of an undecodable
+//! answer: progenitor's `InvalidResponsePayload` keeps the body but not the
+//! status, its `ResponseBodyError` keeps neither, and a decoded answer keeps
+//! neither the raw JSON nor unknown fields. The hooks (`hooks.rs`) open a
+//! [`Tap`] for each answer received inside [`observe`], and put its body
+//! behind a [`Recorded`]. Outside `observe` nothing is recorded, and no
+//! wrapper is added.
+//!
+//! Hidden from the docs (`#[doc(hidden)]`): a task-local side channel is not
+//! part of the raw client's API. It is the one way to tie an answer's bytes
+//! to the call that received them without editing the generated code, and
+//! the hostile-answer tests read the raw client's answers through it.
 
-use crate::{Client, Limits};
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
+use http_body::{Frame, SizeHint};
 use reqwest::StatusCode;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll};
 
 tokio::task_local! {
     static SCOPE: Arc<Mutex<Slot>>;
@@ -48,7 +54,7 @@ impl Observation {
     }
 
     /// The body bytes read inside [`observe`], as received (no copies): at
-    /// most the client's cap ([`Limits::max_body_bytes`]).
+    /// most the client's cap ([`Limits::max_body_bytes`](crate::Limits::max_body_bytes)).
     pub fn chunks(&self) -> &[Bytes] {
         &self.chunks
     }
@@ -94,7 +100,7 @@ pub(crate) struct Tap {
 impl Tap {
     /// A tap for a new response with `status`, if the caller is inside
     /// [`observe`]; the slot now describes this response.
-    fn open(status: StatusCode) -> Option<Self> {
+    pub(crate) fn open(status: StatusCode) -> Option<Self> {
         SCOPE
             .try_with(|slot| {
                 let mut s = slot.lock().unwrap_or_else(PoisonError::into_inner);
@@ -120,13 +126,13 @@ impl Tap {
         }
     }
 
-    pub(crate) fn record(&self, chunk: Bytes) {
+    fn record(&self, chunk: Bytes) {
         if !chunk.is_empty() {
             self.with(|o| o.chunks.push(chunk));
         }
     }
 
-    pub(crate) fn finish(&self) {
+    fn finish(&self) {
         self.with(|o| o.complete = true);
     }
 }
@@ -158,18 +164,50 @@ pub async fn observe<F: Future>(call: F) -> (F::Output, Observation) {
     (output, observation)
 }
 
-impl ClientHooks<Limits> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client.execute(request).await?;
-        let tap = Tap::open(response.status());
-        Ok(crate::limit::cap(
-            response,
-            self.inner.max_body_bytes(),
-            tap,
-        ))
+/// A response body that records what it yields through its [`Tap`]: each
+/// chunk as received (no copies), and whether it reached its end.
+pub(crate) struct Recorded<B> {
+    inner: B,
+    tap: Tap,
+}
+
+impl<B> Recorded<B> {
+    /// `inner`, recorded through `tap`.
+    pub(crate) fn new(inner: B, tap: Tap) -> Self {
+        Self { inner, tap }
+    }
+}
+
+impl<B> http_body::Body for Recorded<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let frame = std::task::ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        match &frame {
+            None => this.tap.finish(),
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    this.tap.record(data.clone());
+                }
+            }
+            Some(Err(_)) => {}
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }

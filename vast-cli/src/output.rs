@@ -9,8 +9,8 @@ use serde_json::json;
 use std::borrow::Cow;
 use vast_api_ext::policy::Cause;
 use vast_api_ext::{
-    Answer, Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule,
-    Setting, UrlProblem,
+    Answer, Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, NotSent, Request,
+    Rule, Setting, UrlProblem,
 };
 
 /// Success.
@@ -164,8 +164,8 @@ pub fn kind(error: &Error) -> &'static str {
         ErrorKind::Api { .. } => "api",
         ErrorKind::Rejected { .. } => "rejected",
         ErrorKind::Unauthorized { .. } => "unauthorized",
-        ErrorKind::RateLimited { .. } => "rate_limited",
-        ErrorKind::Timeout => "timeout",
+        ErrorKind::RateLimited { .. } | ErrorKind::NotSent(NotSent::Paced { .. }) => "rate_limited",
+        ErrorKind::Timeout | ErrorKind::NotSent(_) => "timeout",
         ErrorKind::Transport { .. } => "transport",
         ErrorKind::Decode { .. } => "decode",
         ErrorKind::ResponseTooLarge { .. } => "response_too_large",
@@ -398,6 +398,11 @@ mod tests {
         Error::for_call(op, attempts, kind)
     }
 
+    /// What serde_json says of a body that is not JSON.
+    fn not_json() -> serde_json::Error {
+        serde_json::from_str::<Value>("{").unwrap_err()
+    }
+
     fn build_error(builder: vast_api_ext::ClientBuilder) -> Error {
         match builder.build() {
             Ok(c) => panic!("should fail: {c:?}"),
@@ -473,6 +478,22 @@ mod tests {
             ),
             (call(copy, 1, ErrorKind::Timeout), 4, "timeout"),
             (
+                call(copy, 0, ErrorKind::NotSent(NotSent::NoTimeLeft)),
+                4,
+                "timeout",
+            ),
+            (
+                call(
+                    copy,
+                    0,
+                    ErrorKind::NotSent(NotSent::Paced {
+                        next_turn: std::time::Duration::from_secs(3),
+                    }),
+                ),
+                4,
+                "rate_limited",
+            ),
+            (
                 call(
                     copy,
                     1,
@@ -491,6 +512,7 @@ mod tests {
                     ErrorKind::Decode {
                         status: Some(502),
                         body_prefix: "<html>".into(),
+                        source: not_json(),
                     },
                 ),
                 4,
@@ -503,6 +525,7 @@ mod tests {
                     ErrorKind::Decode {
                         status: None,
                         body_prefix: "{".into(),
+                        source: not_json(),
                     },
                 ),
                 4,
@@ -515,6 +538,7 @@ mod tests {
                     ErrorKind::Decode {
                         status: Some(404),
                         body_prefix: "<html>".into(),
+                        source: not_json(),
                     },
                 ),
                 1,
@@ -579,7 +603,7 @@ mod tests {
         let none = Error::from(ConfigProblem::NoApiKey);
         assert_eq!(exit_code(&none), 3);
         let no_runtime = Error::from(ConfigProblem::Runtime {
-            reason: "cannot start the I/O runtime".into(),
+            source: std::sync::Arc::new(std::io::Error::other("cannot start the I/O runtime")),
         });
         assert_eq!(exit_code(&no_runtime), 4);
         assert!(message(&none).starts_with("no API key: pass --api-key"));
@@ -664,11 +688,17 @@ mod tests {
             "copy started: C.1:/a -> C.2:/b: Remote to Remote copy initiated"
         );
         assert_eq!(
-            success(&Request::CancelSync(InstanceId(7)), &plain(None), false).stdout,
+            success(
+                &Request::CancelSync(InstanceId::new(7).unwrap()),
+                &plain(None),
+                false
+            )
+            .stdout,
             "cancel sync requested for instance 7"
         );
-        let cloud =
-            Request::CloudCopy(CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud).src("/a"));
+        let cloud = Request::CloudCopy(
+            CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud).src("/a"),
+        );
         let r = success(&cloud, &answer(Some("started"), Some("https://r/1")), false);
         assert_eq!(
             r.stdout,
@@ -695,7 +725,7 @@ mod tests {
 
     #[test]
     fn json_success_prints_the_body_as_received_on_one_line() {
-        let request = Request::CancelSync(InstanceId(7));
+        let request = Request::CancelSync(InstanceId::new(7).unwrap());
         let body = r#"{"success":true,"msg":"ok","extra_field":42,"n":1.50}"#;
         let outcome = vast_api_ext::Outcome::new(Some("ok".into()), 1).with_raw(body);
         let answer = Answer::CancelSync(outcome);

@@ -189,11 +189,15 @@ mod tests {
     #[test]
     fn cloud_copy_option_and_positional_forms_build_the_same_request() {
         let expected = Request::CloudCopy(
-            CloudCopy::new(6003036u64, 1004u64, Transfer::CloudToInstance)
-                .src("bucket/x")
-                .dst("/workspace/x")
-                .dry_run(true)
-                .delete_excluded(true),
+            CloudCopy::new(
+                InstanceId::new(6003036).unwrap(),
+                1004u64,
+                Transfer::CloudToInstance,
+            )
+            .src("bucket/x")
+            .dst("/workspace/x")
+            .dry_run(true)
+            .delete_excluded(true),
         );
         let common = [
             "--connection",
@@ -240,7 +244,7 @@ mod tests {
         ]) else {
             panic!("not a cloud copy")
         };
-        let expected = CloudCopy::new(1u64, 2u64, Transfer::InstanceToCloud)
+        let expected = CloudCopy::new(InstanceId::new(1).unwrap(), 2u64, Transfer::InstanceToCloud)
             .src("/data")
             .dst("/workspace")
             .dry_run(true)
@@ -319,15 +323,15 @@ mod tests {
     fn cancel_sync_takes_the_id_as_operand_or_dst_id_option() {
         assert_eq!(
             ok(&["cancel", "sync", "42"]),
-            Request::CancelSync(InstanceId(42))
+            Request::CancelSync(InstanceId::new(42).unwrap())
         );
         assert_eq!(
             ok(&["cancel", "sync", "--dst_id", "42"]),
-            Request::CancelSync(InstanceId(42))
+            Request::CancelSync(InstanceId::new(42).unwrap())
         );
         assert_eq!(
             ok(&["cancel", "sync", "--dst-id", "42"]),
-            Request::CancelSync(InstanceId(42))
+            Request::CancelSync(InstanceId::new(42).unwrap())
         );
         assert!(refused(&["cancel", "sync", "4x"]).starts_with("DST_ID"));
         assert!(refused(&["cancel", "sync", "9223372036854775808"]).contains("too large"));
@@ -411,9 +415,13 @@ mod tests {
                 "/w"
             ]),
             Request::CloudCopy(
-                CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud)
-                    .src("/w")
-                    .dst("/workspace")
+                CloudCopy::new(
+                    InstanceId::new(5).unwrap(),
+                    1004u64,
+                    Transfer::InstanceToCloud
+                )
+                .src("/w")
+                .dst("/workspace")
             )
         );
     }

@@ -26,7 +26,7 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     if let Some(n) = cli.max_attempts {
         builder = builder.retry(RetryConfig::standard().with_max_attempts(n));
     }
-    builder.build_blocking()
+    builder.build()
 }
 
 /// What `--explain` prints on stderr before the request is sent: the method
@@ -64,21 +64,27 @@ mod tests {
         Client::builder()
             .api_key("explain-test-key-0123456789")
             .base_url("http://127.0.0.1:9/base")
-            .build_blocking()
+            .build()
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
     fn explain_shows_method_url_and_body_and_never_the_key() {
-        let text = explain(&client(), &Request::CancelSync(InstanceId(7)))
+        let text = explain(&client(), &Request::CancelSync(InstanceId::new(7).unwrap()))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             text,
             "vast: explain: DELETE http://127.0.0.1:9/base/api/v0/commands/rclone/\n\
              vast: explain: body: {\"dst_id\":7}"
         );
-        let cloud =
-            Request::CloudCopy(CloudCopy::new(5u64, 1004u64, Transfer::InstanceToCloud).src("/w"));
+        let cloud = Request::CloudCopy(
+            CloudCopy::new(
+                InstanceId::new(5).unwrap(),
+                1004u64,
+                Transfer::InstanceToCloud,
+            )
+            .src("/w"),
+        );
         let text = explain(&client(), &cloud).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             text.starts_with(
@@ -98,9 +104,10 @@ mod tests {
 
     #[test]
     fn explain_of_a_request_the_library_would_refuse_is_that_error() {
-        let error = explain(&client(), &Request::CancelSync(InstanceId(0)))
+        let beyond_i64 = InstanceId::new(u64::MAX).unwrap();
+        let error = explain(&client(), &Request::CancelSync(beyond_i64))
             .err()
-            .unwrap_or_else(|| panic!("instance 0 was explained"));
+            .unwrap_or_else(|| panic!("an id beyond i64 was explained"));
         assert!(
             matches!(error.kind(), vast_api_ext::ErrorKind::InvalidInput(_)),
             "{error:?}"

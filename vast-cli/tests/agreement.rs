@@ -124,11 +124,18 @@ async fn call(client: &Client, op: Operation) -> Result<u32, Error> {
             client.copy(&src, &dst).await.map(|o| o.attempts)
         }
         Operation::CloudCopy => {
-            let request =
-                CloudCopy::new(InstanceId(1), ConnectionId(2), Transfer::InstanceToCloud).src("/a");
+            let request = CloudCopy::new(
+                InstanceId::new(1).unwrap(),
+                ConnectionId(2),
+                Transfer::InstanceToCloud,
+            )
+            .src("/a");
             client.cloud_copy(&request).await.map(|o| o.attempts)
         }
-        Operation::CancelSync => client.cancel_sync(InstanceId(1)).await.map(|o| o.attempts),
+        Operation::CancelSync => client
+            .cancel_sync(InstanceId::new(1).unwrap())
+            .await
+            .map(|o| o.attempts),
         other => panic!("the agreement test does not call {other} yet; add it"),
     }
 }

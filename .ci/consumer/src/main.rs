@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("copy: {:?}", copied.message);
 
     let upload = CloudCopy::new(
-        InstanceId(6003036),
+        InstanceId::new(6003036)?,
         ConnectionId(1004),
         Transfer::InstanceToCloud,
     )
@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = client.cloud_copy(&upload).await?;
     println!("cloud copy: {:?}", started.result_url);
 
-    let cancelled = client.cancel_sync(InstanceId(7001234)).await?;
+    let cancelled = client.cancel_sync(InstanceId::new(7001234)?).await?;
     println!("cancel sync: {:?}", cancelled.message);
 
     let applied = mock.applied().len();

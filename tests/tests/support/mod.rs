@@ -61,7 +61,7 @@ pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Re
         }
         Operation::CloudCopy => {
             let request = CloudCopy::new(
-                InstanceId(instance),
+                InstanceId::new(instance)?,
                 ConnectionId(1004),
                 Transfer::InstanceToCloud,
             )
@@ -70,7 +70,7 @@ pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Re
             client.cloud_copy(&request).await.map(|o| o.attempts)
         }
         Operation::CancelSync => client
-            .cancel_sync(InstanceId(instance))
+            .cancel_sync(InstanceId::new(instance)?)
             .await
             .map(|o| o.attempts),
         other => panic!("the suite does not call {other} yet; add it"),

@@ -3,25 +3,26 @@
 //! or the deadline. Each error is built here, once, with its operation and
 //! attempt count.
 
-use super::Runtime;
+use super::Pipeline;
 use super::backoff::before_retry;
 use super::deadline::{Deadline, within};
 use super::pacing::NoSlot;
 use super::policy::{Failure, classify};
-use crate::{Error, ErrorKind, Operation};
+use crate::{Error, ErrorKind, NotSent, Operation};
 use std::future::Future;
 use std::time::Duration;
 use tracing::Instrument;
 
-/// One failed attempt: what went wrong, and the answer's `Retry-After`
-/// when it had one.
+/// The error of one attempt: what went wrong, and the answer's
+/// `Retry-After` when it had one. The attempt loop makes it an [`Error`],
+/// with the call's operation and attempt count.
 #[derive(Debug)]
-pub(crate) struct Failed {
+pub(crate) struct AttemptError {
     pub(crate) kind: ErrorKind,
     pub(crate) retry_after: Option<Duration>,
 }
 
-impl From<ErrorKind> for Failed {
+impl From<ErrorKind> for AttemptError {
     fn from(kind: ErrorKind) -> Self {
         Self {
             kind,
@@ -30,7 +31,7 @@ impl From<ErrorKind> for Failed {
     }
 }
 
-impl Runtime {
+impl Pipeline {
     /// Runs `attempt` until it succeeds or the policy, the quota, the
     /// attempts allowed or the deadline say stop; the value and the number
     /// of attempts made. The call's span gets its final `attempts` and
@@ -38,7 +39,7 @@ impl Runtime {
     pub(crate) async fn run<T, F, Fut>(&self, op: Operation, attempt: F) -> Result<(T, u32), Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Failed>>,
+        Fut: Future<Output = Result<T, AttemptError>>,
     {
         let span = tracing::info_span!(
             "vast_api_ext",
@@ -73,13 +74,13 @@ impl Runtime {
     async fn attempts<T, F, Fut>(&self, op: Operation, mut attempt: F) -> Result<(T, u32), Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Failed>>,
+        Fut: Future<Output = Result<T, AttemptError>>,
     {
         // No time for any attempt (a zero timeout or deadline): nothing is
         // sent and no turn at the endpoint is taken. (Known without reading
         // the clock; time running out later is caught below.)
         if self.timeout.is_zero() || self.deadline.is_zero() {
-            return Err(Error::for_call(op, 0, ErrorKind::Timeout));
+            return Err(Error::for_call(op, 0, not_sent(NotSent::NoTimeLeft)));
         }
         let clock = self.clock();
         let deadline = Deadline::after(clock, self.deadline);
@@ -93,14 +94,11 @@ impl Runtime {
                 // Nothing is sent; after a failed attempt, that failure is the answer.
                 Err(no_slot) => {
                     return Err(last.unwrap_or_else(|| {
-                        let kind = match no_slot {
-                            NoSlot::AfterDeadline(wait) => ErrorKind::RateLimited {
-                                retry_after: Some(wait),
-                                message: None,
-                            },
-                            NoSlot::DeadlinePassed => ErrorKind::Timeout,
+                        let why = match no_slot {
+                            NoSlot::AfterDeadline(next_turn) => NotSent::Paced { next_turn },
+                            NoSlot::DeadlinePassed => NotSent::NoTimeLeft,
                         };
-                        Error::for_call(op, n, kind)
+                        Error::for_call(op, n, not_sent(why))
                     }));
                 }
             };
@@ -109,7 +107,9 @@ impl Runtime {
                 // The turn came at the deadline: nothing is sent (an attempt
                 // with a zero limit would be dropped unsent yet read as a
                 // timeout that may have been applied).
-                return Err(last.unwrap_or_else(|| Error::for_call(op, n, ErrorKind::Timeout)));
+                return Err(
+                    last.unwrap_or_else(|| Error::for_call(op, n, not_sent(NotSent::NoTimeLeft)))
+                );
             }
             n += 1;
             let attempt_span =
@@ -129,8 +129,8 @@ impl Runtime {
                 }
                 Err(failed) => failed,
             };
-            let failure = failed.kind.failure(n);
             let error = Error::for_call(op, n, failed.kind);
+            let failure = error.failure();
             if let Some(status) = error.status() {
                 attempt_span.record("status", status);
             }
@@ -165,4 +165,9 @@ impl Runtime {
             last = Some(error);
         }
     }
+}
+
+/// A call that ends before its first attempt.
+fn not_sent(why: NotSent) -> ErrorKind {
+    ErrorKind::NotSent(why)
 }

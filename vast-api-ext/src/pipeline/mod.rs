@@ -1,5 +1,6 @@
-//! The call runtime: every call goes through these layers, each a module
-//! with one job. From the outside in:
+//! The call pipeline: every call goes through these layers, each a module
+//! with one job (named so, not a "runtime", to leave that word to tokio's).
+//! From the outside in:
 //!
 //! - `attempt`: the loop. For each attempt: a pacing slot, the attempt
 //!   raced against `min(attempt timeout, deadline left)`, the failure
@@ -16,7 +17,8 @@
 //!   a timer of the clock.
 //! - [`clock`](crate::clock) (public): time, sleeps and timers, injected;
 //!   every wait and every time limit of a call goes through it.
-//! - `retry_config`: [`RetryConfig`], the settings as plain data.
+//! - `retry_config`: [`RetryConfig`], the retry settings as plain data;
+//!   `pacing_config`: [`PacingConfig`], the pacing settings.
 
 pub mod clock;
 pub mod policy;
@@ -25,23 +27,27 @@ mod attempt;
 mod backoff;
 mod deadline;
 mod pacing;
+mod pacing_config;
 mod quota;
 mod retry_config;
 #[cfg(any(test, feature = "test-util"))]
 mod virtual_clock;
 
-pub(crate) use attempt::Failed;
+pub(crate) use attempt::AttemptError;
 pub(crate) use backoff::Rng;
+pub use pacing_config::PacingConfig;
 pub use retry_config::RetryConfig;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a client's calls run on, shared by its clones: the settings, the
-/// clock and random source, and the state shared across calls (quota, pacing).
+/// What a client's calls run through, shared by its clones: the settings,
+/// the clock and random source, and the state shared across calls (quota,
+/// pacing).
 #[derive(Debug)]
-pub(crate) struct Runtime {
+pub(crate) struct Pipeline {
     retry: RetryConfig,
+    pacing_config: PacingConfig,
     clock: Arc<dyn clock::Clock>,
     rng: Rng,
     quota: quota::Quota,
@@ -52,9 +58,10 @@ pub(crate) struct Runtime {
     deadline: Duration,
 }
 
-impl Runtime {
+impl Pipeline {
     pub(crate) fn new(
         retry: RetryConfig,
+        pacing: PacingConfig,
         clock: Arc<dyn clock::Clock>,
         rng: Rng,
         timeout: Duration,
@@ -62,7 +69,8 @@ impl Runtime {
     ) -> Self {
         Self {
             quota: quota::Quota::new(retry.quota()),
-            pacing: pacing::Pacing::new(&retry),
+            pacing: pacing::Pacing::new(&pacing, retry.max_retry_after()),
+            pacing_config: pacing,
             retry,
             clock,
             rng,
@@ -73,6 +81,10 @@ impl Runtime {
 
     pub(crate) fn retry(&self) -> &RetryConfig {
         &self.retry
+    }
+
+    pub(crate) fn pacing(&self) -> &PacingConfig {
+        &self.pacing_config
     }
 
     pub(crate) fn clock(&self) -> &dyn clock::Clock {

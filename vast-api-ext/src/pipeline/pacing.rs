@@ -5,7 +5,7 @@
 
 use super::clock::{Clock, later};
 use super::deadline::{Deadline, within};
-use super::retry_config::RetryConfig;
+use super::pacing_config::PacingConfig;
 use crate::Operation;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -98,9 +98,11 @@ impl Drop for PaceSlot<'_> {
 }
 
 impl Pacing {
-    pub(crate) fn new(config: &RetryConfig) -> Self {
+    /// Pacers for `config`; a `Retry-After` is waited for up to
+    /// `max_retry_after` (the retry settings'), which also caps the interval.
+    pub(crate) fn new(config: &PacingConfig, max_retry_after: Duration) -> Self {
         let permits = config
-            .max_in_flight()
+            .max_in_flight_per_endpoint()
             .min(tokio::sync::Semaphore::MAX_PERMITS);
         let pacer = || Pacer {
             engaged: AtomicBool::new(false),
@@ -112,9 +114,9 @@ impl Pacing {
             in_flight: tokio::sync::Semaphore::new(permits),
         };
         Self {
-            on: config.pacing(),
-            interval: config.pacing_interval(),
-            max_retry_after: config.max_retry_after(),
+            on: config.is_enabled(),
+            interval: config.default_interval().min(max_retry_after),
+            max_retry_after,
             pacers: std::array::from_fn(|_| pacer()),
         }
     }
@@ -235,6 +237,9 @@ mod tests {
     use crate::clock::VirtualClock;
     use std::sync::Arc;
 
+    /// The standard retries' longest `Retry-After`.
+    const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
     fn far(clock: &VirtualClock) -> Deadline {
         Deadline::after(clock, Duration::from_secs(300))
     }
@@ -242,10 +247,8 @@ mod tests {
     #[tokio::test]
     async fn no_instant_arithmetic_overflows() {
         let clock = Arc::new(VirtualClock::new());
-        let c = RetryConfig::standard()
-            .with_max_retry_after(Duration::MAX)
-            .with_default_pacing_interval(Duration::MAX);
-        let p = Pacing::new(&c);
+        let c = PacingConfig::standard().with_default_interval(Duration::MAX);
+        let p = Pacing::new(&c, Duration::MAX);
         let op = Operation::Copy;
         p.throttled(&*clock, op, Some(Duration::MAX));
         p.throttled(&*clock, op, None);
@@ -265,8 +268,8 @@ mod tests {
     #[tokio::test]
     async fn pacing_spaces_from_the_end_of_the_previous_attempt() {
         let clock = Arc::new(VirtualClock::new());
-        let c = RetryConfig::standard().with_default_pacing_interval(Duration::from_millis(200));
-        let p = Pacing::new(&c);
+        let c = PacingConfig::standard().with_default_interval(Duration::from_millis(200));
+        let p = Pacing::new(&c, MAX_RETRY_AFTER);
         let op = Operation::CloudCopy;
         let far = far(&clock);
         p.throttled(&*clock, op, None);
@@ -291,7 +294,7 @@ mod tests {
     #[tokio::test]
     async fn the_wait_for_a_request_in_flight_ends_at_the_deadline() {
         let clock = Arc::new(VirtualClock::new());
-        let p = Arc::new(Pacing::new(&RetryConfig::standard()));
+        let p = Arc::new(Pacing::new(&PacingConfig::standard(), MAX_RETRY_AFTER));
         let op = Operation::Copy;
         let held = p.slot(&*clock, op, far(&clock)).await;
         assert!(matches!(held, Ok(Some(_))));
@@ -312,7 +315,7 @@ mod tests {
     #[tokio::test]
     async fn no_slot_is_given_at_the_deadline_itself() {
         let clock = Arc::new(VirtualClock::new());
-        let p = Pacing::new(&RetryConfig::standard());
+        let p = Pacing::new(&PacingConfig::standard(), MAX_RETRY_AFTER);
         let now = Deadline::after(&*clock, Duration::ZERO);
         // Not engaged: the deadline has come, not a rate limit. (A turn
         // that comes exactly at the deadline, when engaged, is given: the
@@ -332,8 +335,8 @@ mod tests {
     #[test]
     fn pacing_widens_on_429_and_relaxes_after_successes() {
         let clock = VirtualClock::new();
-        let c = RetryConfig::standard().with_default_pacing_interval(Duration::from_millis(200));
-        let p = Pacing::new(&c);
+        let c = PacingConfig::standard().with_default_interval(Duration::from_millis(200));
+        let p = Pacing::new(&c, MAX_RETRY_AFTER);
         p.throttled(&clock, Operation::CloudCopy, None);
         assert_eq!(p.interval(Operation::CloudCopy), Duration::from_millis(200));
         assert_eq!(p.interval(Operation::Copy), Duration::ZERO, "per endpoint");
@@ -350,8 +353,8 @@ mod tests {
     #[tokio::test]
     async fn a_fully_relaxed_endpoint_paces_nothing_until_the_next_429() {
         let clock = Arc::new(VirtualClock::new());
-        let c = RetryConfig::standard().with_default_pacing_interval(Duration::from_millis(20));
-        let p = Pacing::new(&c);
+        let c = PacingConfig::standard().with_default_interval(Duration::from_millis(20));
+        let p = Pacing::new(&c, MAX_RETRY_AFTER);
         let op = Operation::Copy;
         p.throttled(&*clock, op, Some(Duration::ZERO));
         // 20 ms, then 10 ms after 10 successes, then below 10 ms: zero.
@@ -374,8 +377,8 @@ mod tests {
     #[tokio::test]
     async fn retry_after_is_a_one_time_wait_and_the_interval_stays_capped() {
         let clock = Arc::new(VirtualClock::new());
-        let c = RetryConfig::standard().with_max_retry_after(Duration::from_secs(60));
-        let p = Pacing::new(&c);
+        let c = PacingConfig::standard();
+        let p = Pacing::new(&c, Duration::from_secs(60));
         let op = Operation::CancelSync;
         // Retry-After: 50 is waited once; the standing interval is 1 s.
         p.throttled(&*clock, op, Some(Duration::from_secs(50)));
@@ -392,14 +395,12 @@ mod tests {
         drop(p.slot(&*clock, op, far(&clock)).await);
         assert_eq!(clock.sleeps()[2], Duration::from_secs(60));
         // Retry-After: 0 still engages pacing at the default interval.
-        let fresh = Pacing::new(&c);
+        let fresh = Pacing::new(&c, Duration::from_secs(60));
         fresh.throttled(&*clock, op, Some(Duration::ZERO));
         assert_eq!(fresh.interval(op), Duration::from_secs(1));
         // The interval never exceeds the max Retry-After.
-        let capped = RetryConfig::standard()
-            .with_max_retry_after(Duration::from_secs(2))
-            .with_default_pacing_interval(Duration::from_secs(30));
-        let p = Pacing::new(&capped);
+        let capped = PacingConfig::standard().with_default_interval(Duration::from_secs(30));
+        let p = Pacing::new(&capped, Duration::from_secs(2));
         p.throttled(&*clock, op, None);
         assert_eq!(p.interval(op), Duration::from_secs(2));
     }

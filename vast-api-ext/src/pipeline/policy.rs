@@ -3,9 +3,10 @@
 //!
 //! # What a failed attempt means
 //!
-//! This is the one classification table. [`classify`] is its code, and a
-//! unit test reads the rows below and checks each against `classify`, so the
-//! two cannot drift apart. Everything else is derived from it: whether the
+//! This is the one classification table. [`TABLE`] holds its rows as data
+//! (the text below is [`TABLE`] rendered, which a unit test checks), and
+//! [`classify`] is its code: a unit test checks every failure against its
+//! row, so the two cannot drift apart. Everything else is derived from it: whether the
 //! client retries ([`Verdict::retries`]), [`Error::is_retryable`](crate::Error::is_retryable),
 //! [`Error::may_have_been_applied`](crate::Error::may_have_been_applied), and
 //! the `vast` tool's exit status (the last column: 1 refused, 3 auth, 4
@@ -187,6 +188,168 @@ const fn status_verdict(status: u16) -> Verdict {
     }
 }
 
+/// One row of the retry table ([`TABLE`]): the failures it covers and what
+/// [`classify`] says about each of them.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Row {
+    failures: &'static str,
+    covers: fn(Failure) -> bool,
+    verdict: Verdict,
+}
+
+impl Row {
+    /// The failures of the row, in the words of the table's first column.
+    pub const fn failures(&self) -> &'static str {
+        self.failures
+    }
+
+    /// Whether `failure` is in this row. A `2xx` answer's body over the
+    /// limit or undecodable is in a row; a non-2xx one is in none: it is
+    /// read as its status (the first column says how).
+    pub fn covers(&self, failure: Failure) -> bool {
+        (self.covers)(failure)
+    }
+
+    /// What [`classify`] says about every failure of the row.
+    pub const fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+}
+
+/// The retry table of the [module docs](self), row by row: the data the
+/// docs' table is rendered from.
+///
+/// ```
+/// use vast_api_ext::policy::{Failure, TABLE, classify};
+/// let row = TABLE.iter().find(|row| row.covers(Failure::Status(502))).unwrap();
+/// assert_eq!(row.verdict(), classify(Failure::Status(502)));
+/// assert_eq!(row.failures(), "`500`, `502`, `504`");
+/// ```
+pub const TABLE: &[Row] = {
+    use Applied::{Maybe, No};
+    use Cause::{Auth, Refused, Unavailable};
+    use Retry::{IfIdempotent, Never, Safe};
+    const fn row(failures: &'static str, covers: fn(Failure) -> bool, verdict: Verdict) -> Row {
+        Row {
+            failures,
+            covers,
+            verdict,
+        }
+    }
+    &[
+        row(
+            "not sent: the endpoint's pacing slot or the call's deadline came before the first \
+             attempt (or no time was left for one)",
+            |f| f == Failure::NotSent,
+            Verdict::new(No, Safe, Unavailable),
+        ),
+        row(
+            "connection refused, DNS, TLS handshake (connect errors)",
+            |f| f == Failure::Connect,
+            Verdict::new(No, Safe, Unavailable),
+        ),
+        row(
+            "`429`, `503`, `408`",
+            |f| matches!(f, Failure::Status(429 | 503 | 408)),
+            Verdict::new(No, Safe, Unavailable),
+        ),
+        row(
+            "timeout or reset after the request was sent",
+            |f| matches!(f, Failure::Timeout | Failure::Reset),
+            Verdict::new(Maybe, IfIdempotent, Unavailable),
+        ),
+        row(
+            "`500`, `502`, `504`",
+            |f| matches!(f, Failure::Status(500 | 502 | 504)),
+            Verdict::new(Maybe, IfIdempotent, Unavailable),
+        ),
+        row(
+            "a `2xx` answer over the body limit \
+             ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)); a non-2xx \
+             one over it is classified by its status, in the other rows, except that its cause \
+             is unavailable",
+            |f| matches!(f, Failure::TooLarge(s) if is_success(s)),
+            Verdict::new(Maybe, IfIdempotent, Unavailable),
+        ),
+        row(
+            "an undecodable `2xx` body or one without a status, a `2xx` status the operation does \
+             not document",
+            |f| match f {
+                Failure::Undecodable(None) => true,
+                Failure::Undecodable(Some(s)) | Failure::Status(s) => is_success(s),
+                _ => false,
+            },
+            Verdict::new(Maybe, Never, Unavailable),
+        ),
+        row(
+            "`401`, `403`",
+            |f| matches!(f, Failure::Status(401 | 403)),
+            Verdict::new(No, Never, Auth),
+        ),
+        row(
+            "other 4xx (`400`, `404`…), `200 {success:false}`, 1xx and 3xx statuses; an \
+             undecodable body of any other status is read as that status, never retried",
+            |f| match f {
+                Failure::Rejected => true,
+                Failure::Status(s) => {
+                    matches!(s, 100..=199 | 300..=399)
+                        || (matches!(s, 400..=499) && !matches!(s, 401 | 403 | 408 | 429))
+                }
+                _ => false,
+            },
+            Verdict::new(No, Never, Refused),
+        ),
+        row(
+            "other 5xx and above (`501`, `505`…)",
+            |f| matches!(f, Failure::Status(s) if s >= 500 && !matches!(s, 500 | 502 | 503 | 504)),
+            Verdict::new(No, Never, Unavailable),
+        ),
+    ]
+};
+
+/// [`TABLE`] as the module docs' Markdown table: one column per operation,
+/// its cell "retry", "never", or "**no**" unless opted in.
+#[cfg(test)]
+fn render_table() -> String {
+    let mut lines = vec![String::from("| failure | may it have been applied?")];
+    for op in Operation::ALL {
+        lines[0].push_str(&format!(" | {} ({})", op.name(), op.method()));
+    }
+    lines[0].push_str(" | cause |");
+    lines.push(format!("|{}", "---|".repeat(3 + Operation::COUNT)));
+    let mut opt_in_named = false;
+    for row in TABLE {
+        let v = row.verdict;
+        let applied = match v.applied {
+            Applied::No => "no",
+            Applied::Maybe => "maybe",
+        };
+        let mut line = format!("| {} | {applied}", row.failures);
+        for op in Operation::ALL {
+            let cell = match v.retry {
+                Retry::Never => "never",
+                _ if v.retries(op, false) => "retry",
+                _ if opt_in_named => "**no** (unless opted in)",
+                _ => {
+                    opt_in_named = true;
+                    "**no** (unless [`RetryConfig::with_retry_non_idempotent`](crate::RetryConfig::with_retry_non_idempotent))"
+                }
+            };
+            line.push_str(" | ");
+            line.push_str(cell);
+        }
+        let cause = match v.cause {
+            Cause::Refused => "refused",
+            Cause::Auth => "auth",
+            Cause::Unavailable => "unavailable",
+        };
+        line.push_str(&format!(" | {cause} |"));
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 /// The longest `Retry-After` ever read (a day): a larger value, in seconds or
 /// as an HTTP-date, is read as this. Waits longer than
 /// [`RetryConfig::with_max_retry_after`](crate::RetryConfig::with_max_retry_after)
@@ -215,20 +378,14 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 mod tests {
     use super::*;
 
-    /// The rows of the module docs' table (each cell of a `//! |` line),
-    /// the header row first, without the separator row.
-    fn doc_rows() -> Vec<Vec<String>> {
+    /// The module docs' table: its `//! |` lines, without the `//! `.
+    fn doc_table() -> String {
         include_str!("policy.rs")
             .lines()
-            .filter_map(|line| line.strip_prefix("//! |"))
-            .map(|row| {
-                row.trim_end_matches('|')
-                    .split('|')
-                    .map(|cell| cell.trim().to_owned())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|cells| !cells[0].starts_with("---"))
-            .collect()
+            .filter_map(|line| line.strip_prefix("//! "))
+            .filter(|line| line.starts_with('|'))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Every status `classify` can be given: hyper reads three digits.
@@ -250,159 +407,46 @@ mod tests {
         all
     }
 
-    /// The failures a row's first cell names: every status in backticks,
-    /// and the classes it names in words. `other` stands for every status
-    /// of its class that no other row names.
-    fn named_failures(cell: &str, explicit: &[u16]) -> Vec<Failure> {
-        let mut failures = Vec::new();
-        for (i, part) in cell.split('`').enumerate() {
-            if i % 2 == 1
-                && let Ok(code) = part.parse::<u16>()
-            {
-                failures.push(Failure::Status(code));
-            }
-        }
-        let mut class = |phrase: &str, found: &mut dyn FnMut(&mut Vec<Failure>)| {
-            if cell.contains(phrase) {
-                found(&mut failures);
-            }
-        };
-        class("not sent", &mut |f| f.push(Failure::NotSent));
-        class("connect errors", &mut |f| f.push(Failure::Connect));
-        class("timeout or reset after the request was sent", &mut |f| {
-            f.extend([Failure::Timeout, Failure::Reset])
-        });
-        class("`2xx` answer over the body limit", &mut |f| {
-            f.extend((200..300).map(Failure::TooLarge))
-        });
-        class("undecodable `2xx` body or one without a status", &mut |f| {
-            f.push(Failure::Undecodable(None));
-            f.extend((200..300).map(|s| Failure::Undecodable(Some(s))));
-        });
-        class("`2xx` status the operation does not document", &mut |f| {
-            f.extend((200..300).map(Failure::Status))
-        });
-        class("`200 {success:false}`", &mut |f| f.push(Failure::Rejected));
-        class("1xx and 3xx", &mut |f| {
-            f.extend((100..200).chain(300..400).map(Failure::Status))
-        });
-        class("other 4xx", &mut |f| {
-            f.extend(
-                (400..500)
-                    .filter(|c| !explicit.contains(c))
-                    .map(Failure::Status),
-            )
-        });
-        class("other 5xx and above", &mut |f| {
-            f.extend(
-                STATUSES
-                    .filter(|c| *c >= 500 && !explicit.contains(c))
-                    .map(Failure::Status),
-            )
-        });
-        // The "other" rows' examples (`400`…) are also in their ranges.
-        let mut unique = Vec::new();
-        for failure in failures {
-            if !unique.contains(&failure) {
-                unique.push(failure);
-            }
-        }
-        unique
+    #[test]
+    fn the_docs_table_is_the_table_rendered() {
+        let rendered = render_table();
+        assert_eq!(
+            doc_table(),
+            rendered,
+            "the module docs' table is not TABLE; paste this:\n{}",
+            rendered
+                .lines()
+                .map(|l| format!("//! {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert_eq!(TABLE.len(), 10, "the table's rows");
     }
 
     #[test]
-    fn the_table_matches_the_docs() {
-        let rows = doc_rows();
-        let (header, rows) = rows.split_first().unwrap();
-        assert_eq!(rows.len(), 10, "the table's rows: {rows:?}");
-        // One column per operation, named `<name> (<METHOD>)`, in any order:
-        // a new operation needs its column.
-        let columns: Vec<(Operation, usize)> = Operation::ALL
-            .iter()
-            .map(|op| {
-                let title = format!("{} ({})", op.name(), op.method());
-                let at = header.iter().position(|h| *h == title);
-                (*op, at.unwrap_or_else(|| panic!("no column `{title}`")))
-            })
-            .collect();
-        assert_eq!(header.len(), 3 + Operation::COUNT, "{header:?}");
-        let cause_column = header.len() - 1;
-        // Statuses a row names in backticks, except the "other" rows' examples.
-        let explicit: Vec<u16> = rows
-            .iter()
-            .filter(|r| !r[0].contains("other"))
-            .flat_map(|r| named_failures(&r[0], &[]))
-            .filter_map(|f| match f {
-                Failure::Status(c) => Some(c),
-                _ => None,
-            })
-            .collect();
-        let mut covered = Vec::new();
-        for row in rows {
-            assert_eq!(row.len(), header.len(), "{row:?}");
-            let applied = match row[1].as_str() {
-                "no" => Applied::No,
-                "maybe" => Applied::Maybe,
-                other => panic!("unknown \"applied?\" cell {other:?} in {row:?}"),
-            };
-            let cause = match row[cause_column].as_str() {
-                "refused" => Cause::Refused,
-                "auth" => Cause::Auth,
-                "unavailable" => Cause::Unavailable,
-                other => panic!("unknown cause {other:?} in {row:?}"),
-            };
-            let failures = named_failures(&row[0], &explicit);
-            assert!(!failures.is_empty(), "a row names no failure: {row:?}");
-            for failure in failures {
-                let verdict = classify(failure);
-                assert_eq!(verdict.applied, applied, "{failure:?} in {row:?}");
-                assert_eq!(verdict.cause, cause, "{failure:?} in {row:?}");
-                for (op, column) in &columns {
-                    let cell = &row[*column];
-                    let (retried, opted_in) = if cell == "retry" {
-                        (true, true)
-                    } else if cell.starts_with("**no**") && cell.contains("unless") {
-                        (false, true)
-                    } else if cell == "never" {
-                        (false, false)
-                    } else {
-                        panic!("unknown cell {cell:?} in {row:?}")
-                    };
-                    assert_eq!(verdict.retries(*op, false), retried, "{op} {row:?}");
-                    assert_eq!(verdict.retries(*op, true), opted_in, "{op} {row:?}");
-                }
-                covered.push(failure);
-            }
-        }
-        // Every failure is in at most one row; the clauses tested below
-        // cover the rest (non-2xx bodies over the limit or undecodable).
+    fn every_failure_is_in_one_row_and_classify_says_what_the_row_says() {
         for failure in all_failures() {
-            let n = covered.iter().filter(|f| **f == failure).count();
+            let rows: Vec<&Row> = TABLE.iter().filter(|row| row.covers(failure)).collect();
+            // A non-2xx body over the limit or undecodable is read as its
+            // status (the next test), in no row of its own.
             let by_clause = matches!(failure,
                 Failure::TooLarge(s) | Failure::Undecodable(Some(s)) if !is_success(s));
-            assert_eq!(
-                n,
-                usize::from(!by_clause),
-                "{failure:?} is in {n} rows of the table"
-            );
+            if by_clause {
+                assert!(rows.is_empty(), "{failure:?} is in {rows:?}");
+                continue;
+            }
+            let [row] = rows.as_slice() else {
+                panic!(
+                    "{failure:?} is in {} rows of the table: {rows:?}",
+                    rows.len()
+                );
+            };
+            assert_eq!(classify(failure), row.verdict(), "{failure:?} in {row:?}");
         }
     }
 
     #[test]
     fn bodies_over_the_limit_or_undecodable_are_read_as_their_status() {
-        let rows = doc_rows();
-        let over = rows
-            .iter()
-            .find(|r| r[0].contains("over the body limit"))
-            .unwrap();
-        assert!(over[0].contains(
-            "a non-2xx one over it is classified by its status, in the other rows, except that \
-             its cause is unavailable"
-        ));
-        let undecodable = rows.iter().find(|r| r[0].contains("other 4xx")).unwrap();
-        assert!(undecodable[0].contains(
-            "an undecodable body of any other status is read as that status, never retried"
-        ));
         for status in STATUSES.filter(|s| !is_success(*s)) {
             let plain = classify(Failure::Status(status));
             let big = classify(Failure::TooLarge(status));

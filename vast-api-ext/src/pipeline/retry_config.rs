@@ -7,7 +7,9 @@ use std::time::Duration;
 /// [`RetryConfig::disabled`] and the `with_*` setters. The clock and the
 /// random source that carry them out are the client's
 /// ([`ClientBuilder::clock`](crate::ClientBuilder::clock),
-/// [`ClientBuilder::rng`](crate::ClientBuilder::rng)).
+/// [`ClientBuilder::rng`](crate::ClientBuilder::rng)); the pacing of each
+/// endpoint is set apart ([`PacingConfig`](crate::PacingConfig)), and
+/// turning retries off leaves it as it is.
 ///
 /// | setting | `standard()` | `disabled()` |
 /// |---|---|---|
@@ -15,22 +17,9 @@ use std::time::Duration;
 /// | backoff | full jitter: `rand × min(cap, base × 2^(n-1))`, base 1 s, cap 20 s | — |
 /// | `Retry-After` (seconds or HTTP-date, read up to [`RETRY_AFTER_CEILING`](crate::policy::RETRY_AFTER_CEILING)) | honoured once, as "not before": the retry, and the endpoint's next request, start no earlier than `min(Retry-After, 60 s)` after the `429`; one longer than 60 s ends the call with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) | — |
 /// | retry quota (shared by all clones) | 500 tokens, 5 per retry, 10 per retry after a timeout; a success refunds the call's tokens (or adds 1) | off |
-/// | pacing per endpoint (shared by all clones) | on: 1 request in flight per endpoint; after a `429` (with any `Retry-After`, `0` included, or none), a request starts no earlier than the pacing interval (`min(default pacing interval, max Retry-After)`, 1 s) after the previous one started *and* after the previous one ended; the interval halves after every 10 successes and drops to 0 below 10 ms | off |
 /// | retry of cloud copy (POST) after a failure that may have been applied | no | no |
 ///
 /// Which failures are retried is the table of [`policy`](crate::policy).
-///
-/// **Why one request in flight per endpoint.** Vast enforces a minimum
-/// interval between requests to one endpoint and answers `429` to a request
-/// that arrives sooner; it says so only after the fact, and without
-/// `Retry-After`. Requests in flight together to one endpoint arrive
-/// together, so a burst of concurrent calls would earn a `429` for all but
-/// one of them. With one in flight, a burst queues in the client, and after
-/// the first `429` the pacing interval spaces the queue. Calls to different
-/// endpoints are not held back by each other. To raise the limit (a server
-/// without that rule, or a proxy that queues), use
-/// [`with_max_in_flight_per_endpoint`](RetryConfig::with_max_in_flight_per_endpoint);
-/// [`with_pacing(false)`](RetryConfig::with_pacing) removes both the limit and the spacing.
 ///
 /// ```
 /// use std::time::Duration;
@@ -48,9 +37,6 @@ pub struct RetryConfig {
     cap: Duration,
     max_retry_after: Duration,
     quota: Option<QuotaConfig>,
-    pacing: bool,
-    default_pacing_interval: Duration,
-    max_in_flight: usize,
     retry_non_idempotent: bool,
 }
 
@@ -81,20 +67,16 @@ impl RetryConfig {
                 retry_cost: 5,
                 timeout_cost: 10,
             }),
-            pacing: true,
-            default_pacing_interval: Duration::from_secs(1),
-            max_in_flight: 1,
             retry_non_idempotent: false,
         }
     }
 
-    /// One attempt per call, no quota, no pacing.
+    /// One attempt per call, no quota. Pacing is not a retry setting
+    /// ([`PacingConfig`](crate::PacingConfig)): this leaves it as it is.
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
             quota: None,
-            pacing: false,
-            max_in_flight: usize::MAX,
             ..Self::standard()
         }
     }
@@ -137,29 +119,6 @@ impl RetryConfig {
         self
     }
 
-    /// Turns adaptive pacing per endpoint on or off.
-    pub fn with_pacing(mut self, on: bool) -> Self {
-        self.pacing = on;
-        self
-    }
-
-    /// The pacing interval an endpoint gets after a `429` (default 1 s),
-    /// whatever its `Retry-After` (which is waited for once). Capped at the
-    /// max `Retry-After`; it halves after every 10 successes.
-    pub fn with_default_pacing_interval(mut self, interval: Duration) -> Self {
-        self.default_pacing_interval = interval;
-        self
-    }
-
-    /// How many requests may be in flight to one endpoint when pacing is on
-    /// (default 1: Vast enforces a minimum interval per endpoint, so
-    /// concurrent requests to one endpoint only earn `429`s; see the
-    /// [type docs](RetryConfig) for when to raise it). At least 1.
-    pub fn with_max_in_flight_per_endpoint(mut self, n: usize) -> Self {
-        self.max_in_flight = n.max(1);
-        self
-    }
-
     /// Also retry cloud copy (POST) after failures that may have been
     /// applied (timeout after send, 500, 502, 504). This can start the same
     /// transfer twice; off by default.
@@ -183,19 +142,6 @@ impl RetryConfig {
 
     pub(crate) fn quota(&self) -> Option<QuotaConfig> {
         self.quota
-    }
-
-    pub(crate) fn pacing(&self) -> bool {
-        self.pacing
-    }
-
-    pub(crate) fn max_in_flight(&self) -> usize {
-        self.max_in_flight
-    }
-
-    /// The pacing interval an endpoint gets after a `429`.
-    pub(crate) fn pacing_interval(&self) -> Duration {
-        self.default_pacing_interval.min(self.max_retry_after)
     }
 
     /// The full-jitter wait before retry number `retry` (1 for the first
