@@ -64,8 +64,8 @@ const MAIN_RS: &str = r#"//! A minimal downstream program: one call through vast
 fn main() -> Result<(), vast_api_ext::Error> {
     let client = vast_api_ext::blocking::Client::builder()
         .api_key("build-times")
-        .build_blocking()?;
-    let outcome = client.cancel_sync(vast_api_ext::InstanceId(1))?;
+        .build()?;
+    let outcome = client.cancel_sync(vast_api_ext::InstanceId::new(1)?)?;
     println!("{:?}", outcome.message);
     Ok(())
 }

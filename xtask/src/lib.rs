@@ -31,7 +31,7 @@
 //!   client carries its response-body cap, so that every user of the raw
 //!   crate gets it and can change it (`Client::with_max_body_bytes`).
 //! - `HooksMode::Expected`: no default `ClientHooks` impl is generated, so the
-//!   hand-written `impl ClientHooks<Limits> for Client` (`vast-api/src/observe.rs`,
+//!   hand-written `impl ClientHooks<Limits> for Client` (`vast-api/src/hooks.rs`,
 //!   whose `exec` wraps every response body in the cap) must exist or the
 //!   crate does not compile: the cap cannot silently fall back to progenitor's
 //!   default hooks. No pre/post hook functions: authentication is a default

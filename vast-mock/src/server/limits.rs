@@ -6,9 +6,10 @@ use http_body_util::BodyExt;
 use hyper::body::Body;
 use hyper::http::request::Parts;
 
-/// The default cap on a request body: 1 MiB (every valid request is far
+/// The default cap on a request body: the workspace's one body cap,
+/// [`vast_api::DEFAULT_MAX_BODY_BYTES`] (1 MiB; every valid request is far
 /// smaller). See [`MockServerBuilder::max_body_bytes`](crate::MockServerBuilder::max_body_bytes).
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 1 << 20;
+pub const DEFAULT_MAX_BODY_BYTES: u64 = vast_api::DEFAULT_MAX_BODY_BYTES;
 
 /// The default cap on a request's header section: 64 KiB. See
 /// [`MockServerBuilder::max_header_bytes`](crate::MockServerBuilder::max_header_bytes).
