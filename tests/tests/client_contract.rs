@@ -11,53 +11,22 @@ use vast_mock::{MockServer, Operation, spec};
 
 const API_KEY: &str = "contract-test-key";
 
-/// Calls `op` with a body deserialized from `body`; returns the request body
-/// as the client's type serializes it and the decoded 200 answer, re-encoded.
+/// Calls `op` with a body deserialized from `body` (through
+/// `vast_api::dynamic`, the operation's generated call); returns the request
+/// body as the client's type serializes it and the decoded 200 answer,
+/// re-encoded.
 async fn call(
     client: &vast_api::Client,
     op: Operation,
     body: &Value,
 ) -> Result<(Value, Value), String> {
-    fn typed<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, String> {
-        serde_json::from_value(body.clone())
-            .map_err(|e| format!("generated body does not fit the type: {e}"))
-    }
-    fn json(v: &impl serde::Serialize) -> Value {
-        serde_json::to_value(v).unwrap()
-    }
-    match op {
-        Operation::Copy => {
-            let request: types::CopyRequest = typed(body)?;
-            let answer = client
-                .copy()
-                .body(request.clone())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok((json(&request), json(&answer.into_inner())))
-        }
-        Operation::CloudCopy => {
-            let request: types::CloudCopyRequest = typed(body)?;
-            let answer = client
-                .cloud_copy()
-                .body(request.clone())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok((json(&request), json(&answer.into_inner())))
-        }
-        Operation::CancelSync => {
-            let request: types::CancelSyncRequest = typed(body)?;
-            let answer = client
-                .cancel_sync()
-                .body(request.clone())
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok((json(&request), json(&answer.into_inner())))
-        }
-        other => Err(format!("this test does not call {other} yet; add it")),
-    }
+    let request = vast_api::dynamic::round_trip(op.facts().request_schema, body)
+        .ok_or_else(|| format!("{op}: its request type is not generated"))?
+        .map_err(|e| format!("generated body does not fit the type: {e}"))?;
+    let answer = vast_api::dynamic::send(client, op, body)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((request, answer.into_inner()))
 }
 
 fn client_requests_conform(op: Operation) {

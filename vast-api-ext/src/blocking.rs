@@ -36,8 +36,9 @@
 
 use crate::{
     Answer, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind, InstanceId, Location,
-    Outcome, Request,
+    Operation, Outcome, Reply, Request,
 };
+use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -193,6 +194,29 @@ impl Client {
     /// [`crate::Client::send`], waiting for its answer.
     pub fn send(&self, request: &Request) -> Result<Answer, Error> {
         self.wait(self.inner.send(request))
+    }
+
+    /// [`crate::Client::call`], waiting for its reply: any operation of the
+    /// spec through the same pipeline.
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
+    /// use vast_api_ext::Operation;
+    /// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+    /// let reply = client.call(Operation::CancelSync, |generated| {
+    ///     generated.cancel_sync().body(body.clone()).send()
+    /// })?;
+    /// println!("{:?}", reply.value.msg);
+    /// # Ok(()) }
+    /// ```
+    pub fn call<'c, T, E, F, Fut>(&'c self, op: Operation, send: F) -> Result<Reply<T>, Error>
+    where
+        F: Fn(&'c vast_api::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        T: serde::Serialize,
+        E: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.wait(self.inner.call(op, send))
     }
 
     /// Runs `call` to completion on the owned runtime, unless this thread is

@@ -1,14 +1,17 @@
-//! `Client`: the three operations, each one call of the generated client per
-//! attempt (its answer recorded for the outcome's `raw`), read by
-//! `response.rs` and run by the pipeline (`pipeline/`: pacing, timeouts,
-//! retries).
+//! `Client`: any operation of the spec through the generic [`Client::call`],
+//! and the typed methods built on the same path: each attempt is one call
+//! of the generated client (its answer recorded for the outcome's `raw`),
+//! read by `response.rs` and run by the pipeline (`pipeline/`: pacing,
+//! timeouts, retries).
 
 use crate::outcome::received;
 use crate::pipeline::Pipeline;
-use crate::response::{Answered, api_error, check, cloud_copy_error};
+use crate::response::{
+    Answered, Verdict, api_error, check, cloud_copy_error, serialized_error, serialized_rejection,
+};
 use crate::{
     Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, Error, ErrorKind, InstanceId, Location,
-    Operation, Outcome, Request,
+    Operation, Outcome, Reply, Request,
 };
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -118,9 +121,10 @@ impl Client {
         let body = crate::request::copy_body(src, dst)?;
         let op = Operation::Copy;
         let ((answer, raw), attempts) = self
-            .call(
+            .call_with(
                 op,
-                || self.inner.generated.copy().body(body.clone()).send(),
+                |generated| generated.copy().body(body.clone()).send(),
+                Answered::rejection,
                 api_error,
             )
             .await?;
@@ -149,9 +153,10 @@ impl Client {
         let body = request.to_body()?;
         let op = Operation::CloudCopy;
         let ((answer, raw), attempts) = self
-            .call(
+            .call_with(
                 op,
-                || self.inner.generated.cloud_copy().body(body.clone()).send(),
+                |generated| generated.cloud_copy().body(body.clone()).send(),
+                Answered::rejection,
                 cloud_copy_error,
             )
             .await?;
@@ -177,9 +182,10 @@ impl Client {
         let body = crate::request::cancel_sync_body(dst)?;
         let op = Operation::CancelSync;
         let ((answer, raw), attempts) = self
-            .call(
+            .call_with(
                 op,
-                || self.inner.generated.cancel_sync().body(body.clone()).send(),
+                |generated| generated.cancel_sync().body(body.clone()).send(),
+                Answered::rejection,
                 api_error,
             )
             .await?;
@@ -211,30 +217,87 @@ impl Client {
         }
     }
 
-    /// One operation: every attempt is one call of the generated client
-    /// (`send`, its answer's status and body observed), its result checked
-    /// by [`check`], run by the client's pipeline. The attempt's time limit
-    /// covers reading the body, in `send` or in `check`. A success comes
-    /// with its body as received ([`received`]): the observation is the
-    /// successful attempt's own, since each attempt observes its own call.
-    async fn call<T, E, Fut>(
-        &self,
+    /// Any operation of the spec, through the same pipeline as the typed
+    /// methods: pacing, the retry decision of
+    /// [`classify`](crate::policy::classify) with the operation's
+    /// idempotency from the table ([`Operation::is_idempotent`]), the
+    /// attempt timeout and the deadline, the body cap, and one [`Error`]
+    /// naming `op` and the attempts made. For an operation the typed layer
+    /// does not (yet) wrap, or a call built at run time.
+    ///
+    /// `send` makes one attempt: it receives the generated client and
+    /// returns its builder's `send()` future; it is called once per
+    /// attempt, so it clones what it sends. `op` must be the operation
+    /// `send` calls: it decides the retries and names the call in errors.
+    /// A `200` whose body says `"success": false` is
+    /// [`ErrorKind::Rejected`]; a documented error answer is
+    /// [`ErrorKind::Api`] with its `error` code and `msg`, read from the
+    /// answer's JSON as for the typed methods.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// use vast_api_ext::Operation;
+    /// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+    /// let reply = client
+    ///     .call(Operation::CancelSync, |generated| generated.cancel_sync().body(body.clone()).send())
+    ///     .await?;
+    /// println!("{:?} ({} attempt(s))", reply.value.msg, reply.attempts);
+    ///
+    /// // The same with a JSON body, for an operation named at run time.
+    /// let body = serde_json::json!({"dst_id": 6003036});
+    /// let op = Operation::from_operation_id("cancelSync").expect("in the spec");
+    /// let reply = client
+    ///     .call(op, |generated| vast_api::dynamic::send(generated, op, &body))
+    ///     .await?;
+    /// println!("{}", reply.raw());
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<'c, T, E, F, Fut>(&'c self, op: Operation, send: F) -> Result<Reply<T>, Error>
+    where
+        F: Fn(&'c vast_api::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        T: serde::Serialize,
+        E: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
+    {
+        let ((value, raw), attempts) = self
+            .call_with(op, send, serialized_rejection::<T>, serialized_error::<E>)
+            .await?;
+        Ok(Reply {
+            value,
+            attempts,
+            raw,
+        })
+    }
+
+    /// The path of every call, generic or typed: each attempt is one call
+    /// of the generated client (`send`, its answer's status and body
+    /// observed), its result checked by [`check`] with the answer's
+    /// `verdict` and the `documented` errors' mapping, run by the client's
+    /// pipeline. The attempt's time limit covers reading the body, in
+    /// `send` or in `check`. A success comes with its body as received
+    /// ([`received`]): the observation is the successful attempt's own,
+    /// since each attempt observes its own call.
+    async fn call_with<'c, T, E, F, Fut>(
+        &'c self,
         op: Operation,
-        send: impl Fn() -> Fut,
+        send: F,
+        verdict: Verdict<T>,
         documented: fn(u16, E) -> ErrorKind,
     ) -> Result<((T, Option<Box<str>>), u32), Error>
     where
-        T: Answered,
-        E: std::fmt::Debug + Send + Sync + 'static,
+        F: Fn(&'c vast_api::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
+        E: std::fmt::Debug + Send + Sync + 'static,
     {
         let pipeline = &self.inner.pipeline;
+        let generated = &self.inner.generated;
         pipeline
             .run(op, || async {
                 // Pinned here, so `observe` holds a pointer, not a copy.
-                let sent = std::pin::pin!(send());
+                let sent = std::pin::pin!(send(generated));
                 let (result, seen) = vast_api::observe(sent).await;
-                let answer = check(pipeline.clock(), result, seen.status(), documented).await?;
+                let answer =
+                    check(pipeline.clock(), result, seen.status(), verdict, documented).await?;
                 Ok((answer, received(&seen)))
             })
             .await

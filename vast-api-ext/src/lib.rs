@@ -106,7 +106,7 @@ pub use error::{Error, ErrorKind, NotSent};
 pub use ids::{ConnectionId, InstanceId};
 pub use invalid::{Argument, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
-pub use outcome::{CloudCopyOutcome, Outcome};
+pub use outcome::{CloudCopyOutcome, Outcome, Reply};
 /// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)
 /// and, with the `test-util` feature, `VirtualClock`.
 pub use pipeline::clock;
@@ -120,6 +120,11 @@ pub use request::{Answer, Request};
 #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
 pub use reqwest::Certificate;
 pub use secret::ApiKey;
+/// The generated client this crate wraps, at the version it was built
+/// with: its types, and [`dynamic`](vast_api::dynamic) for
+/// [`Client::call`] with JSON bodies, with no dependency of your own to
+/// keep in step.
+pub use vast_api;
 /// Which operation a call, an error or a span is about: the one
 /// [`vast_api::Operation`], generated from the operation table (`Display`
 /// writes its human name, `cloud copy`).

@@ -1,6 +1,7 @@
 //! The outcomes of successful calls ([`Outcome`], [`CloudCopyOutcome`]):
 //! the fields this crate reads, and the server's answer as received
-//! ([`Outcome::raw`]), taken from what the generated client read.
+//! ([`Outcome::raw`]), taken from what the generated client read; and
+//! [`Reply`], the answer of the generic [`Client::call`](crate::Client::call).
 
 use std::borrow::Cow;
 
@@ -137,6 +138,49 @@ impl CloudCopyOutcome {
     /// call; see [`Outcome::raw_json`].
     pub fn raw_json(&self) -> Result<serde_json::Value, serde_json::Error> {
         serde_json::from_str(&self.raw())
+    }
+}
+
+/// The answer to a successful [`Client::call`](crate::Client::call): the
+/// generated client's decoded answer, the attempts it took and the body as
+/// received.
+///
+/// ```no_run
+/// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+/// use vast_api_ext::Operation;
+/// let body = vast_api::types::CancelSyncRequest::builder().dst_id(6003036);
+/// let reply = client
+///     .call(Operation::CancelSync, |generated| generated.cancel_sync().body(body.clone()).send())
+///     .await?;
+/// println!("{:?} after {} attempt(s): {}", reply.value.msg, reply.attempts, reply.raw());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The answer, as the generated client decoded it.
+    pub value: T,
+    /// Attempts the call made (1 when nothing was retried).
+    pub attempts: u32,
+    /// The answer's body as received.
+    pub(crate) raw: Option<Box<str>>,
+}
+
+impl<T: serde::Serialize> Reply<T> {
+    /// The server's answer as the JSON text it sent, as for
+    /// [`Outcome::raw`]; if the body was not kept whole (it always is for
+    /// an answer the generated client decoded), the JSON of [`value`](Self::value).
+    pub fn raw(&self) -> Cow<'_, str> {
+        raw_or(&self.raw, || {
+            serde_json::to_string(&self.value).unwrap_or_default()
+        })
+    }
+}
+
+impl<T> Reply<T> {
+    /// The decoded answer.
+    pub fn into_inner(self) -> T {
+        self.value
     }
 }
 

@@ -13,9 +13,21 @@ use vast_api::types;
 /// How many body bytes an error keeps.
 const BODY_PREFIX: usize = 200;
 
-/// The `success` and `msg` fields every 200 answer has.
+/// What a 200 answer says of itself: `Some(message)` when it reports a
+/// refusal (`"success": false`), with its `msg` or a stand-in.
+pub(crate) type Verdict<T> = fn(&T) -> Option<String>;
+
+/// The `success` and `msg` fields every 200 answer of a typed method has.
 pub(crate) trait Answered {
     fn verdict(&self) -> (Option<bool>, Option<&str>);
+
+    /// The [`Verdict`] of a typed answer: its two fields, no conversion.
+    fn rejection(&self) -> Option<String> {
+        match self.verdict() {
+            (Some(false), msg) => Some(msg.unwrap_or(NO_REASON).to_owned()),
+            _ => None,
+        }
+    }
 }
 
 macro_rules! answered {
@@ -33,26 +45,54 @@ answered!(
     types::CancelSyncResponse
 );
 
+const NO_REASON: &str = "no reason given";
+
+/// The [`Verdict`] of any answer, read through its JSON form: the same
+/// `success` and `msg` fields, for a type this crate does not name (the
+/// generic [`Client::call`](crate::Client::call)).
+pub(crate) fn serialized_rejection<T: serde::Serialize>(answer: &T) -> Option<String> {
+    let value = serde_json::to_value(answer).ok()?;
+    if value.get("success") != Some(&serde_json::Value::Bool(false)) {
+        return None;
+    }
+    Some(
+        value
+            .get("msg")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(NO_REASON)
+            .to_owned(),
+    )
+}
+
+/// A documented error answer of any type, read through its JSON form: its
+/// `error` code and `msg`, as [`api_error`] reads the API's own.
+pub(crate) fn serialized_error<E: serde::Serialize>(status: u16, body: E) -> ErrorKind {
+    let value = serde_json::to_value(body).unwrap_or_default();
+    let text = |field: &str| value.get(field).and_then(serde_json::Value::as_str);
+    ErrorKind::Api {
+        status,
+        code: text("error").map(str::to_owned),
+        message: text("msg").unwrap_or(NO_REASON).to_owned(),
+    }
+}
+
 /// Turns one generated call's result into a value or a [`AttemptError`] attempt.
 pub(crate) async fn check<T, E>(
     clock: &dyn Clock,
     result: Result<ResponseValue<T>, RawError<E>>,
     status: Option<reqwest::StatusCode>,
+    verdict: Verdict<T>,
     documented: fn(u16, E) -> ErrorKind,
 ) -> Result<T, AttemptError>
 where
-    T: Answered,
     E: std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(answer) => {
             let answer = answer.into_inner();
-            match answer.verdict() {
-                (Some(false), msg) => Err(ErrorKind::Rejected {
-                    message: msg.unwrap_or("no reason given").to_owned(),
-                }
-                .into()),
-                _ => Ok(answer),
+            match verdict(&answer) {
+                Some(message) => Err(ErrorKind::Rejected { message }.into()),
+                None => Ok(answer),
             }
         }
         Err(RawError::ErrorResponse(answer)) => {
@@ -121,7 +161,7 @@ pub(crate) fn api_error(status: u16, body: types::ApiError) -> ErrorKind {
     ErrorKind::Api {
         status,
         code: body.error,
-        message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
+        message: body.msg.unwrap_or_else(|| NO_REASON.to_owned()),
     }
 }
 
@@ -129,7 +169,7 @@ pub(crate) fn cloud_copy_error(status: u16, body: types::CloudCopyError) -> Erro
     ErrorKind::Api {
         status,
         code: None,
-        message: body.msg.unwrap_or_else(|| "no reason given".to_owned()),
+        message: body.msg.unwrap_or_else(|| NO_REASON.to_owned()),
     }
 }
 
@@ -285,9 +325,57 @@ mod tests {
     ) -> Result<T, ErrorKind> {
         let status = status.map(|s| reqwest::StatusCode::from_u16(s).unwrap());
         let clock = crate::clock::TokioClock;
-        check(&clock, result, status, api_error)
+        check(&clock, result, status, T::rejection, api_error)
             .await
             .map_err(|e| e.kind)
+    }
+
+    #[test]
+    fn the_generic_reading_of_answers_and_errors_is_the_typed_one() {
+        for success in [None, Some(true), Some(false)] {
+            for msg in [None, Some("why")] {
+                let mut built = types::CopyResponse::builder();
+                if let Some(success) = success {
+                    built = built.success(success);
+                }
+                if let Some(msg) = msg {
+                    built = built.msg(msg.to_owned());
+                }
+                let answer = types::CopyResponse::try_from(built).unwrap();
+                assert_eq!(
+                    serialized_rejection(&answer),
+                    answer.rejection(),
+                    "{success:?} {msg:?}"
+                );
+            }
+        }
+        let rejected = serde_json::json!({"success": false});
+        assert_eq!(serialized_rejection(&rejected).as_deref(), Some(NO_REASON));
+        assert_eq!(serialized_rejection(&serde_json::json!([1])), None);
+
+        let body = |error: Option<&str>, msg: Option<&str>| {
+            let mut built = types::ApiError::builder();
+            if let Some(error) = error {
+                built = built.error(error.to_owned());
+            }
+            if let Some(msg) = msg {
+                built = built.msg(msg.to_owned());
+            }
+            types::ApiError::try_from(built).unwrap()
+        };
+        for (error, msg) in [(None, None), (Some("no_such_instance"), Some("gone"))] {
+            assert_eq!(
+                format!("{:?}", serialized_error(404, body(error, msg))),
+                format!("{:?}", api_error(404, body(error, msg)))
+            );
+        }
+        let cloud =
+            types::CloudCopyError::try_from(types::CloudCopyError::builder().msg("bad".to_owned()))
+                .unwrap();
+        assert_eq!(
+            format!("{:?}", serialized_error(400, cloud.clone())),
+            format!("{:?}", cloud_copy_error(400, cloud))
+        );
     }
 
     fn answer<T>(inner: T, status: u16) -> ResponseValue<T> {

@@ -42,7 +42,11 @@ fn assert_common_headers(request: &Request) {
     assert_eq!(header(request, "api-version"), "1.0.0");
     assert_eq!(
         header(request, "user-agent"),
-        "vast-api/0.1.0 vast-api-ext/0.1.0 ext-tests/1.0"
+        // The workspace's crates share one version: this test's own.
+        format!(
+            "vast-api/{v} vast-api-ext/{v} ext-tests/1.0",
+            v = env!("CARGO_PKG_VERSION")
+        )
     );
 }
 

@@ -202,7 +202,7 @@ async fn refusals_are_recorded_for_every_operation() {
         .unwrap();
     for op in Operation::ALL {
         let body = common::valid_body(op);
-        let request = raw_request(op, &[], body);
+        let request = raw_request(op, &[], &body);
         let answer = exchange(mock.addr(), request.as_bytes()).await;
         assert_refusal(&answer, 413, "payload_too_large", 16);
         let recorded = mock.requests().pop().unwrap();

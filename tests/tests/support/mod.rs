@@ -11,8 +11,7 @@ use vast_api_ext::{
 };
 use vast_mock::Operation;
 
-/// The operations the suite calls: every operation of the table (`call`
-/// panics on one it does not know yet).
+/// The operations the suite calls: every operation of the table.
 pub const OPS: [Operation; Operation::COUNT] = Operation::ALL;
 pub const KNOWN: u64 = 6_003_036;
 
@@ -51,7 +50,9 @@ pub fn end_of(error: &Error) -> End {
     }
 }
 
-/// Calls `op` once; `Ok(attempts)` or the error.
+/// Calls `op` once with its typed method, or, for an operation the typed
+/// layer does not wrap, with the generic [`Client::call`] and a request
+/// the spec makes; `Ok(attempts)` or the error.
 pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Result<u32, Error> {
     match op {
         Operation::Copy => {
@@ -73,8 +74,27 @@ pub async fn call(client: &Client, op: Operation, instance: u64, tag: u64) -> Re
             .cancel_sync(InstanceId::new(instance)?)
             .await
             .map(|o| o.attempts),
-        other => panic!("the suite does not call {other} yet; add it"),
+        other => generic_call(client, other, instance).await,
     }
+}
+
+/// Calls `op` through [`Client::call`] with the valid request the spec
+/// makes for it, naming `instance` ([`vast_mock::spec::Spec::valid_request`]).
+pub async fn generic_call(client: &Client, op: Operation, instance: u64) -> Result<u32, Error> {
+    let body = valid_request(op, instance);
+    client
+        .call(op, |generated| {
+            vast_api::dynamic::send(generated, op, &body)
+        })
+        .await
+        .map(|reply| reply.attempts)
+}
+
+/// The spec's valid request body for `op`, naming `instance`.
+pub fn valid_request(op: Operation, instance: u64) -> serde_json::Value {
+    vast_mock::spec::spec()
+        .valid_request(op, instance)
+        .unwrap_or_else(|| panic!("{op} is not in the spec"))
 }
 
 pub fn client(uri: &str, retry: RetryConfig, timeout: Duration, deadline: Duration) -> Client {

@@ -1,10 +1,9 @@
 //! The raw `vast-api` client's side of the hostile-answer tests: one call
-//! of each operation inside `vast_api::observe`, its result sorted into
-//! [`Raw`] whatever the operation's error type.
+//! of each operation (through `vast_api::dynamic`, with the spec's valid
+//! request) inside `vast_api::observe`, its result sorted into [`Raw`].
 
 use super::{KEY, KNOWN};
 use std::time::Duration;
-use vast_api::types;
 use vast_mock::Operation;
 
 /// A raw client with the default limits, `timeout`, and no idle
@@ -60,33 +59,10 @@ async fn finish<T, E: std::fmt::Debug + 'static>(result: Result<T, vast_api::Err
     }
 }
 
-/// One raw call of `op`, inside `vast_api::observe`.
+/// One raw call of `op` with the spec's valid request, inside
+/// `vast_api::observe`.
 pub async fn raw_call(client: &vast_api::Client, op: Operation) -> (Raw, vast_api::Observation) {
-    vast_api::observe(async {
-        match op {
-            Operation::Copy => {
-                let body = types::CopyRequest::builder()
-                    .src_id(KNOWN.to_string())
-                    .dst_id(KNOWN.to_string())
-                    .src_path("/a".to_owned())
-                    .dst_path("/b".to_owned());
-                finish(client.copy().body(body).send().await).await
-            }
-            Operation::CloudCopy => {
-                let body = types::CloudCopyRequest::builder()
-                    .instance_id(KNOWN.to_string())
-                    .selected("1004".to_owned())
-                    .transfer("Instance To Cloud".to_owned())
-                    .src("/a".to_owned())
-                    .dst("b".to_owned());
-                finish(client.cloud_copy().body(body).send().await).await
-            }
-            Operation::CancelSync => {
-                let body = types::CancelSyncRequest::builder().dst_id(KNOWN as i64);
-                finish(client.cancel_sync().body(body).send().await).await
-            }
-            other => panic!("the hostile tests do not call {other} yet; add it"),
-        }
-    })
-    .await
+    let body = super::valid_request(op, KNOWN);
+    vast_api::observe(async { finish(vast_api::dynamic::send(client, op, &body).await).await })
+        .await
 }

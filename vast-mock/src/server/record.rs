@@ -109,7 +109,7 @@ pub struct AppliedOperation {
 
 /// The former name of [`AppliedOperation`].
 #[deprecated(
-    since = "0.1.0",
+    since = "0.2.0",
     note = "renamed AppliedOperation (vast_api_ext::policy::Applied is another thing)"
 )]
 pub type Applied = AppliedOperation;
