@@ -272,21 +272,11 @@ fn the_shared_error_schema_keeps_the_error_code_field() {
 
 /// Decodes `example` into the generated type named `schema` and encodes it back.
 fn round_trip(schema: &str, example: &Value) -> Value {
-    fn via<T: serde::de::DeserializeOwned + serde::Serialize>(v: &Value) -> Value {
-        let typed: T = serde_json::from_value(v.clone())
-            .unwrap_or_else(|e| panic!("{v} does not decode: {e}"));
-        serde_json::to_value(typed).unwrap()
-    }
-    match schema {
-        "ApiError" => via::<types::ApiError>(example),
-        "CopyRequest" => via::<types::CopyRequest>(example),
-        "CopyResponse" => via::<types::CopyResponse>(example),
-        "CloudCopyRequest" => via::<types::CloudCopyRequest>(example),
-        "CloudCopyResponse" => via::<types::CloudCopyResponse>(example),
-        "CloudCopyError" => via::<types::CloudCopyError>(example),
-        "CancelSyncRequest" => via::<types::CancelSyncRequest>(example),
-        "CancelSyncResponse" => via::<types::CancelSyncResponse>(example),
-        other => panic!("no generated type is known for schema {other}"),
+    // Every generated type by name (`vast_api::dynamic`, generated with
+    // the client): a schema added to the spec is covered with no edit here.
+    match vast_api::dynamic::round_trip(schema, example) {
+        Some(result) => result.unwrap_or_else(|e| panic!("{example} does not decode: {e}")),
+        None => panic!("no generated type is known for schema {schema}"),
     }
 }
 
@@ -311,8 +301,9 @@ fn every_example_in_the_spec_decodes_into_the_generated_types_without_loss() {
             }
         }
     }
-    // copy 200/400/404 and cancel sync 200/400/404 have examples upstream.
-    assert_eq!(checked, 6);
+    // copy 200/400/404 and cancel sync 200/400/404 have examples upstream
+    // (and cancel copy's, added later, its own).
+    assert!(checked >= 6, "{checked} examples");
 }
 
 /// The non-null JSON type of a schemars property schema.
@@ -327,26 +318,18 @@ fn schemars_type(prop: &Value) -> Value {
     }
 }
 
-fn schema_of<T: schemars::JsonSchema>() -> Value {
-    serde_json::to_value(schemars::schema_for!(T)).unwrap()
-}
-
 #[test]
 fn generated_types_have_the_fields_types_and_required_lists_of_the_spec() {
     let spec = merged();
-    let rust = [
-        ("ApiError", schema_of::<types::ApiError>()),
-        ("CopyRequest", schema_of::<types::CopyRequest>()),
-        ("CopyResponse", schema_of::<types::CopyResponse>()),
-        ("CloudCopyRequest", schema_of::<types::CloudCopyRequest>()),
-        ("CloudCopyResponse", schema_of::<types::CloudCopyResponse>()),
-        ("CloudCopyError", schema_of::<types::CloudCopyError>()),
-        ("CancelSyncRequest", schema_of::<types::CancelSyncRequest>()),
-        (
-            "CancelSyncResponse",
-            schema_of::<types::CancelSyncResponse>(),
-        ),
-    ];
+    // Every generated type by name with its schemars schema
+    // (`vast_api::dynamic`): a type added to the spec needs no edit here.
+    let rust: Vec<(&str, Value)> = vast_api::dynamic::TYPES
+        .iter()
+        .map(|name| {
+            let schema = vast_api::dynamic::schema(name).expect("a generated type");
+            (*name, serde_json::to_value(schema).unwrap())
+        })
+        .collect();
     let names: BTreeSet<_> = spec["components"]["schemas"]
         .as_object()
         .unwrap()

@@ -1,4 +1,4 @@
-//! The README's main job, offline: copy, cloud copy and cancel sync against the
+//! The README's main job, offline: copy, cloud copy, cancel sync and cancel copy against the
 //! embedded mock server, with one scripted `429` retried. No key, no network.
 //!
 //! Run: `cargo run --example quickstart`
@@ -71,7 +71,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cancel.attempts,
     );
 
-    // What the server saw: four requests (one refused with 429), three operations applied.
+    let cancel = client.cancel_copy(InstanceId::new(6003036)?).await?;
+    println!(
+        "cancel copy 6003036: {} (attempts: {})",
+        cancel.message.as_deref().unwrap_or("canceled"),
+        cancel.attempts,
+    );
+
+    // What the server saw: five requests (one refused with 429), four operations applied.
     println!(
         "mock received {} requests and applied {} operations",
         mock.requests().len(),

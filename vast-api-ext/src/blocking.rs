@@ -42,7 +42,7 @@ use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
 use std::sync::Arc;
 
-/// A blocking Vast.ai client for copy, cloud copy and cancel sync: the async
+/// A blocking Vast.ai client for copy, cloud copy, cancel sync and cancel copy: the async
 /// [`crate::Client`] run on a runtime of its own. Cheap to clone (clones
 /// share the runtime, connections, retry quota and pacing); `Send + Sync`.
 ///
@@ -189,6 +189,17 @@ impl Client {
     /// ```
     pub fn cancel_sync(&self, dst: InstanceId) -> Result<Outcome, Error> {
         self.wait(self.inner.cancel_sync(dst))
+    }
+
+    /// [`crate::Client::cancel_copy`], waiting for its outcome.
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client) -> Result<(), vast_api_ext::Error> {
+    /// client.cancel_copy(vast_api_ext::InstanceId::new(7001234)?)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cancel_copy(&self, dst: InstanceId) -> Result<Outcome, Error> {
+        self.wait(self.inner.cancel_copy(dst))
     }
 
     /// [`crate::Client::send`], waiting for its answer.

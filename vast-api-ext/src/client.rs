@@ -16,7 +16,8 @@ use crate::{
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
 
-/// A Vast.ai client for copy, cloud copy and cancel sync.
+/// A Vast.ai client for copy, cloud copy, cancel sync and cancel copy, and
+/// any other operation of the spec through [`call`](Self::call).
 ///
 /// Cheap to clone (an `Arc` inside); clones share the connection pool, the
 /// retry quota and the per-endpoint pacing. `Send + Sync`.
@@ -196,6 +197,27 @@ impl Client {
         })
     }
 
+    /// Cancels the copy whose destination is instance `dst`
+    /// (`DELETE /api/v0/commands/copy_direct/`, sending `dst_id` as the
+    /// string the spec types it as). The documented answer has no `msg`;
+    /// [`Outcome::message`] is the server's `msg` if it sends one anyway.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vast_api_ext::Client) -> Result<(), vast_api_ext::Error> {
+    /// let outcome = client.cancel_copy(vast_api_ext::InstanceId::new(7001234)?).await?;
+    /// println!("cancelled after {} attempt(s)", outcome.attempts);
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel_copy(&self, dst: InstanceId) -> Result<Outcome, Error> {
+        let body = crate::request::cancel_copy_body(dst)?;
+        let reply = self
+            .call(Operation::CancelCopy, |generated| {
+                generated.cancel_copy().body(body.clone()).send()
+            })
+            .await?;
+        Ok(outcome_of(reply))
+    }
+
     /// Makes the call a [`Request`] describes, with the typed method of its
     /// operation (same body, retries and errors); useful when the call is
     /// chosen at run time, or shown first with [`Request::body`].
@@ -214,6 +236,7 @@ impl Client {
             Request::Copy { src, dst } => self.copy(src, dst).await.map(Answer::Copy),
             Request::CloudCopy(c) => self.cloud_copy(c).await.map(Answer::CloudCopy),
             Request::CancelSync(dst) => self.cancel_sync(*dst).await.map(Answer::CancelSync),
+            Request::CancelCopy(dst) => self.cancel_copy(*dst).await.map(Answer::CancelCopy),
         }
     }
 
@@ -296,10 +319,34 @@ impl Client {
                 // Pinned here, so `observe` holds a pointer, not a copy.
                 let sent = std::pin::pin!(send(generated));
                 let (result, seen) = vast_api::observe(sent).await;
-                let answer =
-                    check(pipeline.clock(), result, seen.status(), verdict, documented).await?;
+                let answer = check(
+                    pipeline.clock(),
+                    result,
+                    seen.status(),
+                    &seen,
+                    verdict,
+                    documented,
+                )
+                .await?;
                 Ok((answer, received(&seen)))
             })
             .await
+    }
+}
+
+/// The [`Outcome`] of a typed method whose answer type has no `msg` field
+/// of its own: the server's `msg` read from the body as received.
+fn outcome_of<T>(reply: Reply<T>) -> Outcome {
+    let message = reply.raw.as_deref().and_then(|raw| {
+        serde_json::from_str::<serde_json::Value>(raw)
+            .ok()?
+            .get("msg")?
+            .as_str()
+            .map(str::to_owned)
+    });
+    Outcome {
+        message,
+        attempts: reply.attempts,
+        raw: reply.raw,
     }
 }

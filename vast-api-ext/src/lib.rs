@@ -1,4 +1,5 @@
-//! Ergonomic Vast.ai client for copy, cloud copy and cancel sync.
+//! Ergonomic Vast.ai client for copy, cloud copy, cancel sync and cancel copy, and
+//! any other operation of the spec through [`Client::call`].
 //!
 //! Built on the generated [`vast_api`] client: typed ids and [`Location`]s
 //! checked before any network I/O, a [`CloudCopy`] builder, one [`Error`]

@@ -36,6 +36,8 @@ pub enum Request {
     CloudCopy(CloudCopy),
     /// Cancel the sync into an instance ([`Client::cancel_sync`](crate::Client::cancel_sync)).
     CancelSync(InstanceId),
+    /// Cancel the copy into an instance ([`Client::cancel_copy`](crate::Client::cancel_copy)).
+    CancelCopy(InstanceId),
 }
 
 impl Request {
@@ -46,6 +48,7 @@ impl Request {
             Self::Copy { .. } => Operation::Copy,
             Self::CloudCopy(_) => Operation::CloudCopy,
             Self::CancelSync(_) => Operation::CancelSync,
+            Self::CancelCopy(_) => Operation::CancelCopy,
         }
     }
 
@@ -66,6 +69,7 @@ impl Request {
             Self::Copy { src, dst } => copy_body(src, dst).map(drop),
             Self::CloudCopy(request) => request.check(),
             Self::CancelSync(dst) => cancel_sync_body(*dst).map(drop),
+            Self::CancelCopy(dst) => cancel_copy_body(*dst).map(drop),
         }
     }
 
@@ -77,6 +81,7 @@ impl Request {
             Self::Copy { src, dst } => serde_json::to_value(copy_body(src, dst)?),
             Self::CloudCopy(request) => serde_json::to_value(request.to_body()?),
             Self::CancelSync(dst) => serde_json::to_value(cancel_sync_body(*dst)?),
+            Self::CancelCopy(dst) => serde_json::to_value(cancel_copy_body(*dst)?),
         };
         value.map_err(|e| {
             InvalidInput::of(Argument::Request, Rule::Unbuildable, e.to_string()).into()
@@ -117,13 +122,15 @@ pub enum Answer {
     CloudCopy(CloudCopyOutcome),
     /// The answer to [`Request::CancelSync`].
     CancelSync(Outcome),
+    /// The answer to [`Request::CancelCopy`].
+    CancelCopy(Outcome),
 }
 
 impl Answer {
     /// The server's `msg`, if any.
     pub fn message(&self) -> Option<&str> {
         match self {
-            Self::Copy(o) | Self::CancelSync(o) => o.message.as_deref(),
+            Self::Copy(o) | Self::CancelSync(o) | Self::CancelCopy(o) => o.message.as_deref(),
             Self::CloudCopy(o) => o.message.as_deref(),
         }
     }
@@ -139,7 +146,7 @@ impl Answer {
     /// Attempts the call made (1 when nothing was retried).
     pub fn attempts(&self) -> u32 {
         match self {
-            Self::Copy(o) | Self::CancelSync(o) => o.attempts,
+            Self::Copy(o) | Self::CancelSync(o) | Self::CancelCopy(o) => o.attempts,
             Self::CloudCopy(o) => o.attempts,
         }
     }
@@ -159,7 +166,7 @@ impl Answer {
     /// ```
     pub fn raw(&self) -> Cow<'_, str> {
         match self {
-            Self::Copy(o) | Self::CancelSync(o) => o.raw(),
+            Self::Copy(o) | Self::CancelSync(o) | Self::CancelCopy(o) => o.raw(),
             Self::CloudCopy(o) => o.raw(),
         }
     }
@@ -168,7 +175,7 @@ impl Answer {
     /// ([`Outcome::raw_json`]).
     pub fn raw_json(&self) -> Result<serde_json::Value, serde_json::Error> {
         match self {
-            Self::Copy(o) | Self::CancelSync(o) => o.raw_json(),
+            Self::Copy(o) | Self::CancelSync(o) | Self::CancelCopy(o) => o.raw_json(),
             Self::CloudCopy(o) => o.raw_json(),
         }
     }
@@ -190,6 +197,12 @@ pub(crate) fn cancel_sync_body(dst: InstanceId) -> Result<types::CancelSyncReque
     let dst_id = i64::try_from(dst.get())
         .map_err(|_| InvalidInput::of(Argument::Instance, Rule::BeyondI64, dst.to_string()))?;
     built(types::CancelSyncRequest::builder().dst_id(dst_id))
+}
+
+/// The cancel copy body: `dst_id` as the string the spec types it as (the
+/// official CLI sends a string too).
+pub(crate) fn cancel_copy_body(dst: InstanceId) -> Result<types::CancelCopyRequest, Error> {
+    built(types::CancelCopyRequest::builder().dst_id(dst.to_string()))
 }
 
 /// A generated type from its generated builder. Hand-written code builds
@@ -241,6 +254,11 @@ mod tests {
                 Request::CancelSync(id(7)),
                 Operation::CancelSync,
                 json!({"dst_id": 7}),
+            ),
+            (
+                Request::CancelCopy(id(7)),
+                Operation::CancelCopy,
+                json!({"dst_id": "7"}),
             ),
         ];
         for (request, operation, body) in cases {

@@ -14,15 +14,16 @@ use vast_api::types;
 const BODY_PREFIX: usize = 200;
 
 /// What a 200 answer says of itself: `Some(message)` when it reports a
-/// refusal (`"success": false`), with its `msg` or a stand-in.
-pub(crate) type Verdict<T> = fn(&T) -> Option<String>;
+/// refusal (`"success": false`), with its `msg` or a stand-in; from the
+/// decoded answer, and the body as received for what its type dropped.
+pub(crate) type Verdict<T> = fn(&T, &vast_api::Observation) -> Option<String>;
 
 /// The `success` and `msg` fields every 200 answer of a typed method has.
 pub(crate) trait Answered {
     fn verdict(&self) -> (Option<bool>, Option<&str>);
 
     /// The [`Verdict`] of a typed answer: its two fields, no conversion.
-    fn rejection(&self) -> Option<String> {
+    fn rejection(&self, _seen: &vast_api::Observation) -> Option<String> {
         match self.verdict() {
             (Some(false), msg) => Some(msg.unwrap_or(NO_REASON).to_owned()),
             _ => None,
@@ -49,19 +50,29 @@ const NO_REASON: &str = "no reason given";
 
 /// The [`Verdict`] of any answer, read through its JSON form: the same
 /// `success` and `msg` fields, for a type this crate does not name (the
-/// generic [`Client::call`](crate::Client::call)).
-pub(crate) fn serialized_rejection<T: serde::Serialize>(answer: &T) -> Option<String> {
+/// generic [`Client::call`](crate::Client::call)). A `msg` the answer's type
+/// does not declare (cancel copy's documents none) is read from the body as
+/// received.
+pub(crate) fn serialized_rejection<T: serde::Serialize>(
+    answer: &T,
+    seen: &vast_api::Observation,
+) -> Option<String> {
     let value = serde_json::to_value(answer).ok()?;
     if value.get("success") != Some(&serde_json::Value::Bool(false)) {
         return None;
     }
-    Some(
+    let message = |value: &serde_json::Value| {
         value
             .get("msg")
             .and_then(serde_json::Value::as_str)
-            .unwrap_or(NO_REASON)
-            .to_owned(),
-    )
+            .map(str::to_owned)
+    };
+    message(&value)
+        .or_else(|| {
+            let body: Vec<u8> = seen.chunks().concat();
+            message(&serde_json::from_slice(&body).ok()?)
+        })
+        .or_else(|| Some(NO_REASON.to_owned()))
 }
 
 /// A documented error answer of any type, read through its JSON form: its
@@ -81,6 +92,7 @@ pub(crate) async fn check<T, E>(
     clock: &dyn Clock,
     result: Result<ResponseValue<T>, RawError<E>>,
     status: Option<reqwest::StatusCode>,
+    seen: &vast_api::Observation,
     verdict: Verdict<T>,
     documented: fn(u16, E) -> ErrorKind,
 ) -> Result<T, AttemptError>
@@ -90,7 +102,7 @@ where
     match result {
         Ok(answer) => {
             let answer = answer.into_inner();
-            match verdict(&answer) {
+            match verdict(&answer, seen) {
                 Some(message) => Err(ErrorKind::Rejected { message }.into()),
                 None => Ok(answer),
             }
@@ -325,7 +337,8 @@ mod tests {
     ) -> Result<T, ErrorKind> {
         let status = status.map(|s| reqwest::StatusCode::from_u16(s).unwrap());
         let clock = crate::clock::TokioClock;
-        check(&clock, result, status, T::rejection, api_error)
+        let seen = vast_api::Observation::default();
+        check(&clock, result, status, &seen, T::rejection, api_error)
             .await
             .map_err(|e| e.kind)
     }
@@ -342,16 +355,24 @@ mod tests {
                     built = built.msg(msg.to_owned());
                 }
                 let answer = types::CopyResponse::try_from(built).unwrap();
+                let seen = vast_api::Observation::default();
                 assert_eq!(
-                    serialized_rejection(&answer),
-                    answer.rejection(),
+                    serialized_rejection(&answer, &seen),
+                    answer.rejection(&seen),
                     "{success:?} {msg:?}"
                 );
             }
         }
+        let nothing = vast_api::Observation::default();
         let rejected = serde_json::json!({"success": false});
-        assert_eq!(serialized_rejection(&rejected).as_deref(), Some(NO_REASON));
-        assert_eq!(serialized_rejection(&serde_json::json!([1])), None);
+        assert_eq!(
+            serialized_rejection(&rejected, &nothing).as_deref(),
+            Some(NO_REASON)
+        );
+        assert_eq!(
+            serialized_rejection(&serde_json::json!([1]), &nothing),
+            None
+        );
 
         let body = |error: Option<&str>, msg: Option<&str>| {
             let mut built = types::ApiError::builder();

@@ -7,7 +7,7 @@ use crate::operations::Operation;
 use crate::{types, Client, Error, ResponseValue};
 use serde_json::Value;
 /// The names of the generated types (`components/schemas` of the spec).
-pub const TYPES: [&str; 8] = [
+pub const TYPES: [&str; 10] = [
     "CopyRequest",
     "CopyResponse",
     "ApiError",
@@ -16,6 +16,8 @@ pub const TYPES: [&str; 8] = [
     "CloudCopyError",
     "CancelSyncRequest",
     "CancelSyncResponse",
+    "CancelCopyRequest",
+    "CancelCopyResponse",
 ];
 /// Sends `op` with `body` through its generated typed call: `body` is
 /// decoded into the operation's request type (an `InvalidRequest` if
@@ -39,6 +41,10 @@ pub async fn send(
         Operation::CancelSync => {
             let body: types::CancelSyncRequest = decode(body)?;
             json(client.cancel_sync().body(body).send().await)
+        }
+        Operation::CancelCopy => {
+            let body: types::CancelCopyRequest = decode(body)?;
+            json(client.cancel_copy().body(body).send().await)
         }
         #[allow(unreachable_patterns)]
         other => Err(Error::InvalidRequest(format!("{other} is not generated"))),
@@ -64,6 +70,8 @@ pub fn round_trip(
         "CloudCopyError" => Some(via::<types::CloudCopyError>(value)),
         "CancelSyncRequest" => Some(via::<types::CancelSyncRequest>(value)),
         "CancelSyncResponse" => Some(via::<types::CancelSyncResponse>(value)),
+        "CancelCopyRequest" => Some(via::<types::CancelCopyRequest>(value)),
+        "CancelCopyResponse" => Some(via::<types::CancelCopyResponse>(value)),
         _ => None,
     }
 }
@@ -80,6 +88,8 @@ pub fn schema(type_name: &str) -> Option<schemars::Schema> {
         "CloudCopyError" => Some(schemars::schema_for!(types::CloudCopyError)),
         "CancelSyncRequest" => Some(schemars::schema_for!(types::CancelSyncRequest)),
         "CancelSyncResponse" => Some(schemars::schema_for!(types::CancelSyncResponse)),
+        "CancelCopyRequest" => Some(schemars::schema_for!(types::CancelCopyRequest)),
+        "CancelCopyResponse" => Some(schemars::schema_for!(types::CancelCopyResponse)),
         _ => None,
     }
 }

@@ -23,6 +23,32 @@ pub mod types {
             Default::default()
         }
     }
+    ///`CancelCopyRequest`
+    #[non_exhaustive]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CancelCopyRequest {
+        ///ID of the copy instance target to cancel.
+        pub dst_id: ::std::string::String,
+    }
+    impl CancelCopyRequest {
+        pub fn builder() -> builder::CancelCopyRequest {
+            Default::default()
+        }
+    }
+    ///`CancelCopyResponse`
+    #[non_exhaustive]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct CancelCopyResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+    }
+    impl CancelCopyResponse {
+        pub fn builder() -> builder::CancelCopyResponse {
+            Default::default()
+        }
+    }
     ///`CancelSyncRequest`
     #[non_exhaustive]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -234,6 +260,85 @@ pub mod types {
                     msg: Ok(value.msg),
                     success: Ok(value.success),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CancelCopyRequest {
+            dst_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CancelCopyRequest {
+            fn default() -> Self {
+                Self {
+                    dst_id: Err("no value supplied for dst_id".to_string()),
+                }
+            }
+        }
+        impl CancelCopyRequest {
+            pub fn dst_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dst_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dst_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CancelCopyRequest> for super::CancelCopyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CancelCopyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { dst_id: value.dst_id? })
+            }
+        }
+        impl ::std::convert::From<super::CancelCopyRequest> for CancelCopyRequest {
+            fn from(value: super::CancelCopyRequest) -> Self {
+                Self { dst_id: Ok(value.dst_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CancelCopyResponse {
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CancelCopyResponse {
+            fn default() -> Self {
+                Self {
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl CancelCopyResponse {
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CancelCopyResponse> for super::CancelCopyResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CancelCopyResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { success: value.success? })
+            }
+        }
+        impl ::std::convert::From<super::CancelCopyResponse> for CancelCopyResponse {
+            fn from(value: super::CancelCopyResponse) -> Self {
+                Self { success: Ok(value.success) }
             }
         }
         #[derive(Clone, Debug)]
@@ -928,6 +1033,23 @@ let response = client.copy()
     pub fn copy(&self) -> builder::Copy<'_> {
         builder::Copy::new(self)
     }
+    /**cancel copy
+
+Cancel a remote copy operation specified by the destination ID (dst_id).
+
+CLI Usage: `vastai cancel copy --dst_id <destination_id>`
+
+Sends a `DELETE` request to `/api/v0/commands/copy_direct/`
+
+```ignore
+let response = client.cancel_copy()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cancel_copy(&self) -> builder::CancelCopy<'_> {
+        builder::CancelCopy::new(self)
+    }
     /**cloud copy
 
 Starts a cloud copy operation by sending a command to the remote server. The operation can transfer data between an instance and a cloud service.
@@ -1040,6 +1162,102 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "copy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cancel_copy`]
+
+[`Client::cancel_copy`]: super::Client::cancel_copy*/
+    #[derive(Debug, Clone)]
+    pub struct CancelCopy<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CancelCopyRequest, String>,
+    }
+    impl<'a> CancelCopy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CancelCopyRequest>,
+            <V as std::convert::TryInto<
+                types::CancelCopyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CancelCopyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CancelCopyRequest,
+            ) -> types::builder::CancelCopyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `DELETE` request to `/api/v0/commands/copy_direct/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CancelCopyResponse>, Error<types::ApiError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CancelCopyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v0/commands/copy_direct/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cancel_copy",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -21,6 +21,8 @@ pub enum Operation {
     CloudCopy,
     /// `DELETE /api/v0/commands/rclone/` (`cancelSync`, idempotent).
     CancelSync,
+    /// `DELETE /api/v0/commands/copy_direct/` (`cancelCopy`, idempotent).
+    CancelCopy,
 }
 /// What the operation table says about one operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,15 +96,32 @@ pub const FACTS: &[Facts; Operation::COUNT] = &[
         instance_fields: &["dst_id"],
         index: 2,
     },
+    Facts {
+        operation: Operation::CancelCopy,
+        operation_id: "cancelCopy",
+        name: "cancel copy",
+        method: "DELETE",
+        path: "/api/v0/commands/copy_direct/",
+        idempotent: true,
+        request_schema: "CancelCopyRequest",
+        response_schemas: &[
+            (200, "CancelCopyResponse"),
+            (400, "ApiError"),
+            (404, "ApiError"),
+        ],
+        instance_fields: &["dst_id"],
+        index: 3,
+    },
 ];
 impl Operation {
     /// How many operations there are.
-    pub const COUNT: usize = 3;
+    pub const COUNT: usize = 4;
     /// Every operation, in the table's order.
     pub const ALL: [Operation; Operation::COUNT] = [
         Operation::Copy,
         Operation::CloudCopy,
         Operation::CancelSync,
+        Operation::CancelCopy,
     ];
     /// Everything the table says about this operation.
     pub const fn facts(self) -> &'static Facts {
@@ -140,6 +159,7 @@ impl Operation {
             b"copy" => Some(Operation::Copy),
             b"cloudCopy" => Some(Operation::CloudCopy),
             b"cancelSync" => Some(Operation::CancelSync),
+            b"cancelCopy" => Some(Operation::CancelCopy),
             _ => None,
         }
     }

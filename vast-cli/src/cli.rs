@@ -19,12 +19,12 @@ API key: --api-key, else env VAST_API_KEY, else $XDG_CONFIG_HOME/vastai/vast_api
 (default ~/.config/vastai/vast_api_key), else ~/.vast_api_key.
 Server: --url, else env VAST_URL, else https://console.vast.ai.";
 
-/// `vast`: copy data between Vast.ai instances and clouds, and cancel syncs.
+/// `vast`: copy data between Vast.ai instances and clouds, and cancel syncs and copies.
 #[derive(Debug, Parser)]
 #[command(
     name = "vast",
     version,
-    about = "Copy data between Vast.ai instances and cloud storage, and cancel syncs",
+    about = "Copy data between Vast.ai instances and cloud storage, and cancel syncs and copies",
     after_help = EXIT_STATUS_HELP,
     propagate_version = true
 )]
@@ -213,6 +213,25 @@ pub enum CancelCommand {
         override_usage = "vast cancel sync [OPTIONS] DST_ID\n       vast cancel sync [OPTIONS] --dst_id DST_ID"
     )]
     Sync(CancelSyncArgs),
+    /// Cancel the copy (instance to instance) whose destination is an instance
+    #[command(
+        override_usage = "vast cancel copy [OPTIONS] DST\n       vast cancel copy [OPTIONS] --dst_id DST",
+        after_help = "DST is the destination instance of the copy: its id (7001234, C.7001234) or the copy's destination location (C.7001234:/workspace/).\n\n\
+                      Examples:\n  vast cancel copy 7001234\n  vast cancel copy C.7001234:/workspace/"
+    )]
+    Copy(CancelCopyArgs),
+}
+
+/// `vast cancel copy` operand.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("the_dst").required(true).args(["dst_pos", "dst_id"])))]
+pub struct CancelCopyArgs {
+    /// The copy's destination instance (an id, or the destination location)
+    #[arg(value_name = "DST")]
+    pub dst_pos: Option<String>,
+    /// The copy's destination instance (the docs' spelling; --dst-id also works)
+    #[arg(long = "dst_id", visible_alias = "dst-id", value_name = "DST")]
+    pub dst_id: Option<String>,
 }
 
 /// `vast cancel sync` operand.

@@ -1,4 +1,4 @@
-//! `vast`: the command-line tool for Vast.ai copy, cloud copy and cancel sync.
+//! `vast`: the command-line tool for Vast.ai copy, cloud copy, cancel sync and cancel copy.
 //!
 //! `main` only wires the steps: parse (clap) → check the input and build the
 //! request (`request`) → build the client, show the request if asked

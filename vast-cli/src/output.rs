@@ -54,6 +54,7 @@ pub fn success(request: &Request, answer: &Answer, json_output: bool) -> Rendere
                 c.connection()
             ),
             Request::CancelSync(id) => format!("cancel sync requested for instance {id}"),
+            Request::CancelCopy(id) => format!("cancel copy requested for instance {id}"),
             other => format!("{} sent", other.operation()),
         };
         let mut line = match message.map(str::trim).filter(|m| !m.is_empty()) {

@@ -7,7 +7,7 @@ use vast_api_ext::{
     Argument, CloudCopy, ConnectionId, Error, ErrorKind, InstanceId, Location, Request, Transfer,
 };
 use vast_cli::cli::{
-    CancelCommand, CancelSyncArgs, CloudCommand, CloudCopyArgs, Command, CopyArgs,
+    CancelCommand, CancelCopyArgs, CancelSyncArgs, CloudCommand, CloudCopyArgs, Command, CopyArgs,
 };
 use vast_cli::output::InputError;
 
@@ -18,6 +18,7 @@ pub fn build(command: &Command) -> Result<Request, InputError> {
         Command::Copy(args) => copy(args),
         Command::Cloud(CloudCommand::Copy(args)) => cloud_copy(args),
         Command::Cancel(CancelCommand::Sync(args)) => cancel_sync(args),
+        Command::Cancel(CancelCommand::Copy(args)) => cancel_copy(args),
         Command::Completions(_) => Err(InputError::operands("`vast completions` sends no request")),
     }
 }
@@ -112,6 +113,24 @@ fn cancel_sync(args: &CancelSyncArgs) -> Result<Request, InputError> {
     };
     let request = Request::CancelSync(parse(text, "DST_ID")?);
     request.check().map_err(|e| InputError::at("DST_ID", e))?;
+    Ok(request)
+}
+
+/// DST: the copy's destination instance, by its id or by the copy's
+/// destination location (`C.7001234:/workspace/`, whose instance it takes;
+/// the official CLI's help asks for that form).
+fn cancel_copy(args: &CancelCopyArgs) -> Result<Request, InputError> {
+    let text = args.dst_id.as_deref().or(args.dst_pos.as_deref());
+    let Some(text) = text else {
+        return Err(InputError::operands("cancel copy needs DST"));
+    };
+    let dst = if text.contains(':') {
+        location(text, "DST")?.instance()
+    } else {
+        parse(text.trim().trim_start_matches("C."), "DST")?
+    };
+    let request = Request::CancelCopy(dst);
+    request.check().map_err(|e| InputError::at("DST", e))?;
     Ok(request)
 }
 
@@ -317,6 +336,24 @@ mod tests {
             ]))
             .starts_with("--dst")
         );
+    }
+
+    #[test]
+    fn cancel_copy_takes_an_id_or_a_destination_location() {
+        let want = Request::CancelCopy(InstanceId::new(42).unwrap());
+        for form in [
+            &["cancel", "copy", "42"][..],
+            &["cancel", "copy", "C.42"],
+            &["cancel", "copy", "C.42:/workspace/"],
+            &["cancel", "copy", "42:/workspace"],
+            &["cancel", "copy", "--dst_id", "42"],
+            &["cancel", "copy", "--dst-id", "C.42"],
+        ] {
+            assert_eq!(ok(form), want, "{form:?}");
+        }
+        assert!(refused(&["cancel", "copy", "4x"]).starts_with("DST"));
+        assert!(refused(&["cancel", "copy", "0"]).starts_with("DST"));
+        assert!(refused(&["cancel", "copy", "C.x:/w"]).starts_with("DST"));
     }
 
     #[test]

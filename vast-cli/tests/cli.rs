@@ -318,7 +318,7 @@ async fn json_and_raw_print_the_servers_answer_with_its_unknown_fields() {
     let body = json!({"success": true, "msg": "ok", "extra_field": 42});
     // The bytes the mock sends for it.
     let sent = body.to_string();
-    let commands: [(Operation, &[&str]); 3] = [
+    let commands: [(Operation, &[&str]); 4] = [
         (Operation::Copy, &["copy", "C.1:/a", "C.2:/b"]),
         (
             Operation::CloudCopy,
@@ -334,6 +334,7 @@ async fn json_and_raw_print_the_servers_answer_with_its_unknown_fields() {
             ],
         ),
         (Operation::CancelSync, &["cancel", "sync", "7"]),
+        (Operation::CancelCopy, &["cancel", "copy", "7"]),
     ];
     for (op, command) in commands {
         for switch in ["--json", "--raw"] {
@@ -631,6 +632,55 @@ async fn cloud_copy_refused_with_success_false_exits_1_not_started() {
         stderr(&o)
     );
     assert!(m.applied().is_empty());
+}
+
+#[tokio::test]
+async fn cancel_copy_sends_a_string_dst_id_in_every_form() {
+    for form in [
+        &["cancel", "copy", "6003036"][..],
+        &["cancel", "copy", "--dst_id", "6003036"][..],
+        &["cancel", "copy", "C.6003036:/workspace/"][..],
+    ] {
+        let m = mock().await;
+        let o = vast_at(&m, form).await;
+        assert_eq!(code(&o), 0, "{form:?}: {}", stderr(&o));
+        // The documented answer has no `msg`: the line says what was asked.
+        assert_eq!(stdout(&o), "cancel copy requested for instance 6003036\n");
+        assert_eq!(stderr(&o), "");
+        // The mock's route for DELETE /api/v0/commands/copy_direct/.
+        let (verb, body, _) = only_applied(&m, Operation::CancelCopy);
+        assert_eq!(verb, "DELETE");
+        assert_eq!(body, json!({"dst_id": "6003036"}));
+    }
+}
+
+#[tokio::test]
+async fn cancel_copy_of_an_unknown_instance_exits_1_and_explain_shows_the_call() {
+    let m = MockServer::builder()
+        .api_key(KEY)
+        .known_instances([1])
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = vast_at(&m, &["--json", "cancel", "copy", "5"]).await;
+    assert_eq!(code(&o), 1);
+    let v = json_stdout(&o);
+    assert_eq!(
+        (v["error"]["status"].as_u64(), v["error"]["code"].as_str()),
+        (Some(404), Some("no_such_instance")),
+        "{v}"
+    );
+    let o = vast_at(&m, &["--explain", "cancel", "copy", "1"]).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("DELETE")
+            && err.contains("/api/v0/commands/copy_direct/")
+            && err.contains(r#""dst_id":"1""#),
+        "{err}"
+    );
+    let o = vast_at(&m, &["cancel", "copy", "0"]).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
 
 #[tokio::test]
@@ -955,7 +1005,7 @@ enum Expect {
     Unknown(&'static str),
 }
 
-/// The official invocations of `copy`, `cloud copy` and `cancel sync`: the
+/// The official invocations of `copy`, `cloud copy`, `cancel sync` and `cancel copy`: the
 /// seeds' usage lines (placeholders filled in), the official CLI's help
 /// examples, and issue 13's; `vastai` replaced by `vast`, nothing else.
 fn official() -> Vec<(&'static str, Expect)> {
@@ -974,6 +1024,7 @@ fn official() -> Vec<(&'static str, Expect)> {
         )
     };
     let cancel = |dst: u64| Sent(Operation::CancelSync, json!({"dst_id": dst}));
+    let cancel_copy = |dst: &str| Sent(Operation::CancelCopy, json!({"dst_id": dst}));
     vec![
         // Seeds (docs' "CLI Usage" lines).
         (
@@ -991,6 +1042,10 @@ fn official() -> Vec<(&'static str, Expect)> {
             ),
         ),
         ("vast cancel sync --dst_id 6003036", cancel(6003036)),
+        // cancel copy's document: `vastai cancel copy --dst_id <destination_id>`;
+        // the official CLI's usage: `vastai cancel copy DST`.
+        ("vast cancel copy --dst_id 7001234", cancel_copy("7001234")),
+        ("vast cancel copy 7001234", cancel_copy("7001234")),
         // `vastai copy --help` examples: instance to instance runs; local,
         // cloud and volume locations are outside the copy endpoint.
         (
@@ -1160,7 +1215,7 @@ async fn every_official_invocation_runs_unchanged_or_is_refused_before_any_reque
             }
         }
     }
-    assert_eq!(sent, 13);
+    assert_eq!(sent, 15);
 }
 
 #[tokio::test]
@@ -1297,10 +1352,11 @@ async fn each_completion_script_names_every_command_and_the_official_switches() 
         ("powershell", |path| format!("'vast;{}'", path.join(";"))),
         ("elvish", |path| format!("&'vast;{}'=", path.join(";"))),
     ];
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 5] = [
         &["copy"],
         &["cloud", "copy"],
         &["cancel", "sync"],
+        &["cancel", "copy"],
         &["completions"],
     ];
     for (shell, form) in forms {

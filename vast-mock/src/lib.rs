@@ -1,7 +1,7 @@
 //! A spec-driven mock of the Vast.ai data-movement API, for tests: what
 //! stripe-mock is to Stripe's SDKs.
 //!
-//! [`MockServer`] serves copy, cloud copy and cancel sync on `127.0.0.1`,
+//! [`MockServer`] serves every operation of the spec (copy, cloud copy, cancel sync, cancel copy) on `127.0.0.1`,
 //! checks every request against the spec it embeds ([`vast_api::SPEC`]; see
 //! [`spec`]), answers valid ones with the spec's 200 example, records every
 //! request and every applied operation, and plays scripted [`Fault`]s.

@@ -127,11 +127,29 @@ async fn undeclared_method_is_405_with_allow() {
         .unwrap();
     assert_eq!(answer.status, 405);
     assert_eq!(answer.header("allow"), Some("DELETE, POST"));
+    assert_eq!(allowed(Operation::CloudCopy.path()), "DELETE, POST");
     assert!(answer.json()["msg"].as_str().unwrap().contains("GET"));
     let answer = send(&mock, "POST", Operation::Copy.path(), &[], None)
         .await
         .unwrap();
-    assert_eq!(answer.header("allow"), Some("PUT"));
+    // copy's path: PUT, and any other operation the spec declares on it
+    // (cancel copy's DELETE).
+    assert_eq!(
+        answer.header("allow"),
+        Some(allowed(Operation::Copy.path()).as_str())
+    );
+    assert!(allowed(Operation::Copy.path()).contains("PUT"));
+}
+
+/// The methods the operation table declares on `path`, as `Allow` lists them.
+fn allowed(path: &str) -> String {
+    let mut methods: Vec<_> = Operation::ALL
+        .iter()
+        .filter(|op| op.path() == path)
+        .map(|op| op.method())
+        .collect();
+    methods.sort_unstable();
+    methods.join(", ")
 }
 
 #[tokio::test]

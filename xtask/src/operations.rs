@@ -110,6 +110,20 @@ pub const OPERATIONS: &[Entry] = &[
         idempotent: None,
         instance_fields: &["dst_id"],
     },
+    Entry {
+        document: "cancel_copy.yaml",
+        method: "delete",
+        path: "/api/v0/commands/copy_direct/",
+        operation_id: "cancelCopy",
+        request: Some("CancelCopyRequest"),
+        responses: &[
+            ("200", "CancelCopyResponse"),
+            ("400", "ApiError"),
+            ("404", "ApiError"),
+        ],
+        idempotent: None,
+        instance_fields: &["dst_id"],
+    },
 ];
 
 /// The HTTP methods OpenAPI names, lower case.
@@ -235,7 +249,12 @@ mod tests {
         validate(OPERATIONS).unwrap();
         assert_eq!(
             documents(OPERATIONS),
-            ["copy.yaml", "cloud_copy.yaml", "cancel_sync.yaml"]
+            [
+                "copy.yaml",
+                "cloud_copy.yaml",
+                "cancel_sync.yaml",
+                "cancel_copy.yaml"
+            ]
         );
     }
 

@@ -83,16 +83,15 @@ fn the_vendors_per_endpoint_documents_give_the_checked_in_client() {
     let repo = repo_with("seeds");
     let updated = update(repo.path(), fixtures("vendor").to_str().unwrap()).unwrap();
     assert_regenerates_the_checked_in_files(repo.path());
-    // Each upstream document is the vendor's file, verbatim; cancel_copy.yaml,
-    // which the table does not name, is not taken.
+    // Each upstream document is the vendor's file, verbatim (cancel_copy.yaml
+    // included, now that the table names it).
     for name in xtask::operations::documents(OPERATIONS) {
         let ours = written(repo.path(), &format!("{}/{name}", xtask::UPSTREAM_DIR));
         let vendor = std::fs::read_to_string(fixtures("vendor").join(name)).unwrap();
         assert_eq!(ours, vendor, "{name}");
     }
     assert!(
-        !repo
-            .path()
+        repo.path()
             .join(xtask::UPSTREAM_DIR)
             .join("cancel_copy.yaml")
             .exists()
@@ -278,15 +277,15 @@ fn serve(files: Vec<(String, String)>, requests: usize) -> (String, std::thread:
 
 #[test]
 fn update_reads_a_directory_and_a_document_over_http() {
-    let vendor: Vec<(String, String)> = ["copy.yaml", "cloud_copy.yaml", "cancel_sync.yaml"]
-        .iter()
+    let vendor: Vec<(String, String)> = xtask::operations::documents(OPERATIONS)
+        .into_iter()
         .map(|n| {
             let text = std::fs::read_to_string(fixtures("vendor").join(n)).unwrap();
-            ((*n).to_owned(), text)
+            (n.to_owned(), text)
         })
         .collect();
     // A directory URL: each document of the table by its name.
-    let (base, server) = serve(vendor.clone(), 3);
+    let (base, server) = serve(vendor.clone(), vendor.len());
     let repo = repo_with("seeds");
     update(repo.path(), &format!("{base}/api-reference/openapi/yaml/")).unwrap();
     server.join().unwrap();
@@ -308,7 +307,8 @@ fn update_reads_a_directory_and_a_document_over_http() {
         );
     }
 
-    // A document the server does not have: named, and nothing is written.
+    // A document the server does not have (the third, cancel sync's): named,
+    // and nothing is written.
     let (base, server) = serve(vendor[..2].to_vec(), 3);
     let repo = repo_with("seeds");
     let err = update(repo.path(), &format!("{base}/yaml/")).unwrap_err();

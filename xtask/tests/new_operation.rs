@@ -10,19 +10,24 @@
 //! [`fixture_spec`] returns the fixture's merged spec as text, and the
 //! in-process mock started on it ([`mock`]) routes, validates, answers,
 //! records and refuses the new operation: it reads everything it needs from
-//! the spec, so it needs no edit either.
+//! the spec, so it needs no edit either. In a copy of the repository with the
+//! document and the entry added, the generic `Client::call` of
+//! `vast-api-ext` reaches it through the runtime, with no code outside the
+//! test ([`the_generic_call_reaches_the_new_operation_through_the_runtime`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
 
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 use xtask::Output;
 use xtask::operations::{Entry, OPERATIONS};
 
-/// The fourth operation's document, checked in beside this test.
+/// The new operation's document, checked in beside this test.
 const DOCUMENT: &str = "verify-copy.yaml";
 const PATH: &str = "/api/v0/commands/copy_direct/verify/";
 
-/// The fourth operation's table entry: all the hand-written code it needs.
+/// The new operation's table entry: all the hand-written code it needs.
 const VERIFY_COPY: Entry = Entry {
     document: DOCUMENT,
     method: "post",
@@ -70,7 +75,7 @@ fn text_of(path: &str) -> &'static str {
     &generated().iter().find(|o| o.path == path).unwrap().text
 }
 
-/// The fixture's merged spec as text (`openapi/vast.json` with the fourth
+/// The fixture's merged spec as text (`openapi/vast.json` with the new
 /// operation): what a mock that reads only a spec at run time loads.
 fn fixture_spec() -> &'static str {
     text_of(xtask::SPEC_PATH)
@@ -290,12 +295,13 @@ fn the_operation_table_gains_the_row() {
         variants(&fixture),
         [variants(&ours), vec!["VerifyCopy".to_owned()]].concat()
     );
-    assert_eq!(count(&ours), json!(3));
-    assert_eq!(count(&fixture), json!(4));
+    let n = OPERATIONS.len();
+    assert_eq!(count(&ours), json!(n));
+    assert_eq!(count(&fixture), json!(n + 1));
     let (ours, fixture) = (facts_rows(&ours), facts_rows(&fixture));
-    assert_eq!(fixture[..3], ours[..], "the other rows are unchanged");
+    assert_eq!(fixture[..n], ours[..], "the other rows are unchanged");
     assert_eq!(
-        fixture[3],
+        fixture[n],
         json!({
             "operation": "VerifyCopy",
             "operation_id": "verifyCopy",
@@ -306,7 +312,7 @@ fn the_operation_table_gains_the_row() {
             "request_schema": "VerifyCopyRequest",
             "response_schemas": [[200, "VerifyCopyResponse"], [400, "ApiError"]],
             "instance_fields": ["instance_id"],
-            "index": 3,
+            "index": n,
         })
     );
     let source = text_of(xtask::OPERATIONS_PATH);
@@ -365,7 +371,7 @@ fn without_its_table_entry_the_new_document_stops_the_merge() {
 
 mod mock {
     //! The in-process mock, started on the fixture's merged spec, serves the
-    //! fourth operation: nothing of the mock was edited for it (the
+    //! new operation: nothing of the mock was edited for it (the
     //! checked-in `Operation` does not even have it).
     use super::*;
     use vast_mock::MockServer;
@@ -464,4 +470,96 @@ mod mock {
         );
         assert_eq!((mock.request_count(ID), mock.applied_count(ID)), (4, 1));
     }
+}
+
+/// The new operation as a POST the table leaves to its method (not
+/// idempotent), added to a copy of the repository as a maintainer would: the
+/// document into `openapi/upstream/`, the entry appended to the table, then
+/// `cargo xtask generate`. A test of the copy's `vast-api-ext`, written here
+/// and nowhere else, calls it through the generic `Client::call` against
+/// the copy's mock: the runtime retries a `503` (not applied) and does not
+/// repeat the POST after a `502` (it may have been applied).
+#[test]
+fn the_generic_call_reaches_the_new_operation_through_the_runtime() {
+    let copy = support::copy_of_repo();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(
+        fixture.join(DOCUMENT),
+        copy.path().join(xtask::UPSTREAM_DIR).join(DOCUMENT),
+    )
+    .unwrap();
+    let table = copy.path().join("xtask/src/operations.rs");
+    let source = std::fs::read_to_string(&table).unwrap();
+    let end = source.find("\n];\n").expect("the table's end");
+    let entry = format!(
+        r#"
+    Entry {{
+        document: "{DOCUMENT}",
+        method: "post",
+        path: "{PATH}",
+        operation_id: "verifyCopy",
+        request: None,
+        responses: &[("400", "ApiError")],
+        idempotent: None,
+        instance_fields: &["instance_id"],
+    }},"#
+    );
+    let source = format!("{}{entry}{}", &source[..end], &source[end..]);
+    std::fs::write(&table, source).unwrap();
+    let out = support::cargo(copy.path(), "run", &["-p", "xtask", "--", "generate"]);
+    assert!(out.status.success(), "{}", support::text(&out));
+
+    std::fs::write(
+        copy.path().join("vast-api-ext/tests/new_operation.rs"),
+        r#"
+use std::time::Duration;
+use vast_api_ext::vast_api::dynamic;
+use vast_api_ext::{Client, ErrorKind, Operation, RetryConfig};
+use vast_mock::{Fault, MockServer, When};
+
+async fn call_after(fault: Fault) -> (MockServer, Result<u32, vast_api_ext::Error>) {
+    let op = Operation::from_operation_id("verifyCopy").expect("generated");
+    let mock = MockServer::builder().fault(op, When::Nth(1), fault).start().await.unwrap();
+    let client = Client::builder()
+        .api_key("new-operation-key")
+        .base_url(mock.uri())
+        .retry(RetryConfig::standard().with_backoff(Duration::ZERO, Duration::ZERO))
+        .build()
+        .unwrap();
+    let body = vast_mock::spec::spec().valid_request(op, 6003036).expect("in the spec");
+    let result = client
+        .call(op, |generated| dynamic::send(generated, op, &body))
+        .await
+        .map(|reply| reply.attempts);
+    (mock, result)
+}
+
+#[tokio::test]
+async fn a_503_is_retried_and_a_502_is_not_for_the_new_post() {
+    let op = Operation::from_operation_id("verifyCopy").unwrap();
+    assert!(!op.is_idempotent());
+    let (mock, result) = call_after(Fault::status(503)).await;
+    assert_eq!(result.unwrap(), 2);
+    assert_eq!((mock.request_count(op), mock.applied_count(op)), (2, 1));
+    let (mock, result) = call_after(Fault::status(502)).await;
+    let error = result.unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::Api { status: 502, .. }), "{error}");
+    assert_eq!((error.operation(), error.attempts()), (Some(op), 1));
+    assert!(error.may_have_been_applied());
+    assert_eq!(mock.request_count(op), 1);
+}
+"#,
+    )
+    .unwrap();
+    let out = support::cargo(
+        copy.path(),
+        "test",
+        &["-p", "vast-api-ext", "--test", "new_operation"],
+    );
+    assert!(out.status.success(), "{}", support::text(&out));
+    assert!(
+        support::text(&out).contains("1 passed"),
+        "{}",
+        support::text(&out)
+    );
 }

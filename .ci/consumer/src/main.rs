@@ -1,5 +1,5 @@
-//! A downstream program built from the packaged crates: copy, cloud copy and
-//! cancel sync through `vast-api-ext` against the packaged `vast-mock` (which
+//! A downstream program built from the packaged crates: copy, cloud copy,
+//! cancel sync and cancel copy through `vast-api-ext` against the packaged `vast-mock` (which
 //! reads the spec the packaged `vast-api` embeds). Exits non-zero on any
 //! failure.
 
@@ -32,9 +32,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cancelled = client.cancel_sync(InstanceId::new(7001234)?).await?;
     println!("cancel sync: {:?}", cancelled.message);
 
+    let cancelled = client.cancel_copy(InstanceId::new(7001234)?).await?;
+    println!("cancel copy: {} attempt(s)", cancelled.attempts);
+
     let applied = mock.applied().len();
-    if applied != 3 {
-        return Err(format!("the mock applied {applied} operations, not 3").into());
+    if applied != 4 {
+        return Err(format!("the mock applied {applied} operations, not 4").into());
     }
     println!("the packaged mock applied {applied} operations");
     Ok(())

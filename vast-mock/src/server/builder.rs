@@ -76,7 +76,7 @@ impl MockServerBuilder {
     /// use vast_mock::{MockServer, spec::Spec};
     /// let spec = Spec::parse(vast_api::SPEC)?; // or a spec read at run time
     /// let mock = MockServer::builder().spec(spec).start().await?;
-    /// assert_eq!(mock.spec().operations().len(), 3);
+    /// assert_eq!(mock.spec().operations().len(), vast_mock::Operation::COUNT);
     /// # Ok(()) }
     /// ```
     pub fn spec(mut self, spec: impl Into<Arc<Spec>>) -> Self {

@@ -96,7 +96,7 @@ mod tests {
 
     fn limited(index: usize, interval: Duration) -> RateLimit {
         let mut rate = RateLimit::default();
-        rate.size_for(3);
+        rate.size_for(Operation::COUNT);
         rate.min_interval[index] = Some(interval);
         rate
     }
