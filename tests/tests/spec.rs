@@ -370,23 +370,31 @@ fn generated_types_have_the_fields_types_and_required_lists_of_the_spec() {
 }
 
 mod served {
-    //! The generated client against a test server on 127.0.0.1.
+    //! The generated client against `vast-mock` on 127.0.0.1, with answers
+    //! scripted as faults.
     use super::*;
-    use wiremock::matchers::{header, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use vast_mock::{Fault, MockServer, When};
+
+    /// A mock that accepts only `test-key`, answering `op` with `fault`.
+    async fn answering(op: Operation, fault: Fault) -> MockServer {
+        MockServer::builder()
+            .api_key("test-key")
+            .fault(op, When::Always, fault)
+            .start()
+            .await
+            .unwrap()
+    }
 
     #[tokio::test]
     async fn a_400_comes_back_as_an_error_value_with_its_error_code() {
-        let server = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .and(path("/api/v0/commands/copy_direct/"))
-            .and(header("authorization", "Bearer test-key"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-                "success": false, "error": "invalid_args", "msg": "Invalid src_path."
-            })))
-            .expect(1)
-            .mount(&server)
-            .await;
+        let server = answering(
+            Operation::Copy,
+            Fault::json(
+                400,
+                json!({"success": false, "error": "invalid_args", "msg": "Invalid src_path."}),
+            ),
+        )
+        .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
         let body = types::CopyRequest::builder()
             .src_id("1".to_owned())
@@ -401,18 +409,24 @@ mod served {
         assert_eq!(answer.error.as_deref(), Some("invalid_args"));
         assert_eq!(answer.msg.as_deref(), Some("Invalid src_path."));
         assert_eq!(answer.success, Some(false));
+        // Once, with the key in the Authorization header (the mock refuses
+        // any other key with a 401 before the fault).
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].method, "PUT");
+        assert_eq!(requests[0].header("authorization"), Some("Bearer test-key"));
     }
 
     #[tokio::test]
     async fn cancel_sync_sends_an_integer_dst_id_and_reads_a_404_code() {
-        let server = MockServer::start().await;
-        Mock::given(method("DELETE"))
-            .and(path("/api/v0/commands/rclone/"))
-            .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-                "success": false, "error": "no_such_instance", "msg": "No such instance."
-            })))
-            .mount(&server)
-            .await;
+        let server = answering(
+            Operation::CancelSync,
+            Fault::json(
+                404,
+                json!({"success": false, "error": "no_such_instance", "msg": "No such instance."}),
+            ),
+        )
+        .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
         let err = client
             .cancel_sync()
@@ -424,22 +438,18 @@ mod served {
             panic!("expected an ErrorResponse, got {err:?}");
         };
         assert_eq!(answer.error.as_deref(), Some("no_such_instance"));
-        let sent = &server.received_requests().await.unwrap()[0];
-        let body: Value = serde_json::from_slice(&sent.body).unwrap();
-        assert_eq!(body, json!({"dst_id": 6003036}));
-        let agent = sent.headers.get("user-agent").unwrap().to_str().unwrap();
-        assert_eq!(agent, vast_api::USER_AGENT);
+        let sent = &server.requests()[0];
+        assert_eq!(sent.json().unwrap(), json!({"dst_id": 6003036}));
+        assert_eq!(sent.header("user-agent"), Some(vast_api::USER_AGENT));
     }
 
     #[tokio::test]
     async fn observe_reports_the_status_and_body_of_an_undecodable_answer() {
-        let server = MockServer::start().await;
-        Mock::given(method("DELETE"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_raw("{\"success\": tr", "application/json"),
-            )
-            .mount(&server)
-            .await;
+        let server = answering(
+            Operation::CancelSync,
+            Fault::text(200, "{\"success\": tr").with_header("content-type", "application/json"),
+        )
+        .await;
         let client = vast_api::Client::with_api_key(&server.uri(), "test-key").unwrap();
         let cancel = || {
             client
