@@ -35,8 +35,8 @@
 //! new one.
 
 use crate::{
-    Answer, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind, InstanceId, Location,
-    Operation, Outcome, Reply, Request,
+    Answer, BatchEvent, BatchOptions, CloudCopy, CloudCopyOutcome, ConfigProblem, Error, ErrorKind,
+    InstanceId, Location, Operation, Outcome, Reply, Request,
 };
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -202,6 +202,45 @@ impl Client {
         self.wait(self.inner.cancel_copy(dst))
     }
 
+    /// [`crate::Client::send_all`], waiting for every result (in the
+    /// requests' order).
+    ///
+    /// ```no_run
+    /// # fn run(client: vast_api_ext::blocking::Client, requests: Vec<vast_api_ext::Request>) {
+    /// let results = client.send_all(requests, vast_api_ext::BatchOptions::new().concurrency(4));
+    /// println!("{} failed", results.iter().filter(|r| r.is_err()).count());
+    /// # }
+    /// ```
+    pub fn send_all(
+        &self,
+        requests: impl IntoIterator<Item = Request>,
+        options: BatchOptions,
+    ) -> Vec<Result<Answer, Error>> {
+        let requests: Vec<Request> = requests.into_iter().collect();
+        match (self.cannot_wait(), &self.runtime.0) {
+            (None, Some(runtime)) => runtime.block_on(self.inner.send_all(requests, options)),
+            _ => self.refused_all(&requests),
+        }
+    }
+
+    /// [`crate::Client::send_all_with`], waiting for every result; `on_event`
+    /// is called on this thread's runtime as requests start, are retried and
+    /// end.
+    pub fn send_all_with(
+        &self,
+        requests: impl IntoIterator<Item = Request>,
+        options: BatchOptions,
+        on_event: impl Fn(BatchEvent<'_>) + Send + Sync + 'static,
+    ) -> Vec<Result<Answer, Error>> {
+        let requests: Vec<Request> = requests.into_iter().collect();
+        match (self.cannot_wait(), &self.runtime.0) {
+            (None, Some(runtime)) => {
+                runtime.block_on(self.inner.send_all_with(requests, options, on_event))
+            }
+            _ => self.refused_all(&requests),
+        }
+    }
+
     /// [`crate::Client::send`], waiting for its answer.
     pub fn send(&self, request: &Request) -> Result<Answer, Error> {
         self.wait(self.inner.send(request))
@@ -233,18 +272,47 @@ impl Client {
     /// Runs `call` to completion on the owned runtime, unless this thread is
     /// in a runtime's context, where waiting would panic.
     fn wait<T>(&self, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(ErrorKind::InsideRuntime.into());
-        }
-        match &self.runtime.0 {
-            Some(runtime) => runtime.block_on(call),
-            // Only `Drop` takes the runtime out.
-            None => Err(ConfigProblem::Runtime {
-                source: Arc::new(std::io::Error::other("it is gone")),
-            }
-            .into()),
+        match (self.cannot_wait(), &self.runtime.0) {
+            (None, Some(runtime)) => runtime.block_on(call),
+            (why, _) => Err(why_not(why).into()),
         }
     }
+
+    /// Why this thread cannot wait for a call, if it cannot: inside a
+    /// runtime's context, or (only after `Drop` took it) with no runtime.
+    fn cannot_wait(&self) -> Option<ErrorKind> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Some(ErrorKind::InsideRuntime);
+        }
+        match &self.runtime.0 {
+            Some(_) => None,
+            None => Some(why_not(None)),
+        }
+    }
+
+    /// Every request's result when the batch cannot run at all: the
+    /// reason, for each.
+    fn refused_all(&self, requests: &[Request]) -> Vec<Result<Answer, Error>> {
+        requests
+            .iter()
+            .map(|request| {
+                Err(Error::for_call(
+                    request.operation(),
+                    0,
+                    why_not(self.cannot_wait()),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The reason a call cannot be waited for: `why`, else the runtime is gone.
+fn why_not(why: Option<ErrorKind>) -> ErrorKind {
+    why.unwrap_or_else(|| {
+        ErrorKind::Config(ConfigProblem::Runtime {
+            source: Arc::new(std::io::Error::other("it is gone")),
+        })
+    })
 }
 
 #[cfg(test)]

@@ -110,6 +110,19 @@ pub enum NotSent {
         /// How long until the endpoint's next turn.
         next_turn: Duration,
     },
+    /// The call waited its whole deadline for its turn at the endpoint,
+    /// behind requests in flight ([`PacingConfig`](crate::PacingConfig)'s
+    /// limit per endpoint) or waiting before it.
+    Queued {
+        /// How long it waited.
+        waited: Duration,
+        /// Requests in flight to the endpoint, or waiting, when it started
+        /// to wait.
+        ahead: usize,
+    },
+    /// A batch ([`Client::send_all`](crate::Client::send_all)) that stops at
+    /// its first failure stopped before this request's turn.
+    BatchStopped,
 }
 
 impl ErrorKind {
@@ -337,6 +350,21 @@ fn describe(
             "{op} was not sent: the client is pacing this endpoint after a 429, and its next \
              turn (in {} s) is after the call's deadline",
             next_turn.as_secs_f64().ceil()
+        ),
+        ErrorKind::NotSent(NotSent::Queued { waited, ahead }) => {
+            let (method, path) = operation.map_or(("", "its endpoint"), |o| (o.method(), o.path()));
+            write!(
+                f,
+                "{op} was not sent: it waited {} ms for its turn behind {ahead} request{} on \
+                 {method} {path}, and its deadline came (allow more requests in flight with \
+                 PacingConfig::with_max_in_flight_per_endpoint, or a longer deadline)",
+                waited.as_millis(),
+                if *ahead == 1 { "" } else { "s" },
+            )
+        }
+        ErrorKind::NotSent(NotSent::BatchStopped) => write!(
+            f,
+            "{op} was not sent: the batch stopped at an earlier request's failure"
         ),
         ErrorKind::Api {
             status,

@@ -83,6 +83,7 @@
 //! URL or body, never logged, and redacted in every `Debug`/`Display`.
 #![warn(missing_docs)]
 
+mod batch;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
@@ -99,6 +100,7 @@ mod request;
 mod response;
 mod secret;
 
+pub use batch::{BatchEvent, BatchOptions};
 pub use client::Client;
 pub use cloud_copy::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
 pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};

@@ -262,3 +262,43 @@ fn a_client_built_outside_and_dropped_inside_a_runtime_does_not_panic() {
     });
     assert_eq!(served.mock.applied().len(), 1);
 }
+
+#[test]
+fn send_all_runs_a_batch_and_refuses_it_inside_a_runtime() {
+    let served = serve(MockServer::builder().fault(
+        Operation::CancelCopy,
+        When::instance(3),
+        Fault::Rejected,
+    ));
+    let client = client(&served.mock);
+    let requests: Vec<Request> = (1..=6)
+        .map(|i| Request::CancelCopy(InstanceId::new(i).unwrap()))
+        .collect();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = finished.clone();
+    let results = client.send_all_with(
+        requests.clone(),
+        vast_api_ext::BatchOptions::new().concurrency(3),
+        move |event| {
+            if let vast_api_ext::BatchEvent::Finished { .. } = event {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+    );
+    let ok: Vec<bool> = results.iter().map(Result::is_ok).collect();
+    assert_eq!(ok, [true, true, false, true, true, true]);
+    assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 6);
+    assert_eq!(served.mock.requests().len(), 6);
+    // Inside a runtime nothing is sent, and each request says why.
+    let inside = tokio::runtime::Runtime::new().unwrap();
+    let refused = inside
+        .block_on(async { client.send_all(requests.clone(), vast_api_ext::BatchOptions::new()) });
+    assert_eq!(refused.len(), 6);
+    for result in &refused {
+        assert!(matches!(
+            result.as_ref().unwrap_err().kind(),
+            ErrorKind::InsideRuntime
+        ));
+    }
+    assert_eq!(served.mock.requests().len(), 6);
+}

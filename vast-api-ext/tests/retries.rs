@@ -579,3 +579,54 @@ async fn disabled_makes_one_attempt() {
     assert_eq!(err.attempts(), 1);
     assert_eq!(requests(&server).await, 1);
 }
+
+#[tokio::test]
+async fn a_call_whose_deadline_comes_in_the_queue_says_how_long_and_behind_how_many() {
+    // The first cancel sync hangs at the mock and holds the endpoint's one
+    // slot; the second waits behind it until its deadline.
+    let server = mock().await;
+    server.fault(
+        Operation::CancelSync,
+        When::Nth(1),
+        vast_mock::Fault::DelayHeaders(Duration::from_secs(30)),
+    );
+    let (retry, clock) = virtual_retry();
+    let client = on_clock(common::builder(&server), &clock)
+        .deadline(SECOND)
+        .retry(retry.with_max_attempts(1))
+        .build()
+        .unwrap();
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.cancel_sync(InstanceId::new(1).unwrap()).await })
+    };
+    received(&server, 1).await;
+    let second = {
+        let client = client.clone();
+        tokio::spawn(async move { client.cancel_sync(InstanceId::new(2).unwrap()).await })
+    };
+    // Both calls' timers are set (the first's attempt, the second's wait).
+    while clock.pending_timers() < 2 {
+        tokio::task::yield_now().await;
+    }
+    clock.advance(SECOND);
+    let err = second.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::NotSent(NotSent::Queued { waited, ahead: 1 }) if *waited == SECOND
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 0);
+    assert!(!err.may_have_been_applied());
+    assert!(
+        err.to_string().starts_with(
+            "cancel sync was not sent: it waited 1000 ms for its turn behind 1 request on \
+             DELETE /api/v0/commands/rclone/, and its deadline came"
+        ),
+        "{err}"
+    );
+    assert!(first.await.unwrap().is_err());
+    assert_eq!(requests(&server).await, 1, "the second was never sent");
+}

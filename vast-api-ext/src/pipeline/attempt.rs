@@ -97,6 +97,7 @@ impl Pipeline {
                         let why = match no_slot {
                             NoSlot::AfterDeadline(next_turn) => NotSent::Paced { next_turn },
                             NoSlot::DeadlinePassed => NotSent::NoTimeLeft,
+                            NoSlot::Queued { waited, ahead } => NotSent::Queued { waited, ahead },
                         };
                         Error::for_call(op, n, not_sent(why))
                     }));
@@ -159,6 +160,7 @@ impl Pipeline {
             };
             taken += cost;
             tracing::debug!(attempt = n, ?wait, "retrying after: {error}");
+            crate::batch::retrying(n + 1);
             if !wait.is_zero() {
                 clock.sleep(wait).await;
             }

@@ -7,7 +7,7 @@ use super::clock::{Clock, later};
 use super::deadline::{Deadline, within};
 use super::pacing_config::PacingConfig;
 use crate::Operation;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,8 @@ pub(crate) struct Pacing {
     interval: Duration,
     /// The longest one-time wait a `Retry-After` can impose.
     max_retry_after: Duration,
+    /// Requests in flight allowed per endpoint.
+    permits: usize,
     pacers: [Pacer; Operation::COUNT],
 }
 
@@ -35,6 +37,9 @@ struct Pacer {
     engaged: AtomicBool,
     state: Mutex<PaceState>,
     in_flight: tokio::sync::Semaphore,
+    /// Calls waiting for a request in flight to end (for the message of one
+    /// whose deadline came while it waited).
+    waiting: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -55,9 +60,12 @@ impl Pacer {
 pub(crate) enum NoSlot {
     /// The endpoint's next slot starts after the deadline, this far from now.
     AfterDeadline(Duration),
-    /// The deadline came before the turn did (while waiting for a request
-    /// in flight to end, or before spacing was ever engaged).
+    /// The deadline came before the turn did (before spacing was ever
+    /// engaged, with no request in flight to wait for).
     DeadlinePassed,
+    /// The deadline came while the call waited `waited` for a request in
+    /// flight to end, with `ahead` requests in flight or waiting before it.
+    Queued { waited: Duration, ahead: usize },
 }
 
 /// A request's turn at its endpoint, held while the attempt runs.
@@ -112,11 +120,13 @@ impl Pacing {
                 successes: 0,
             }),
             in_flight: tokio::sync::Semaphore::new(permits),
+            waiting: AtomicUsize::new(0),
         };
         Self {
             on: config.is_enabled(),
             interval: config.default_interval().min(max_retry_after),
             max_retry_after,
+            permits,
             pacers: std::array::from_fn(|_| pacer()),
         }
     }
@@ -135,13 +145,11 @@ impl Pacing {
             return Ok(None);
         }
         let pacer = &self.pacers[op.index()];
-        let acquire = std::pin::pin!(pacer.in_flight.acquire());
-        let permit = match within(clock, || deadline.remaining(clock), acquire).await {
-            Some(Ok(permit)) => permit,
-            // The semaphore is never closed; the deadline passed.
-            Some(Err(_)) | None => return Err(NoSlot::DeadlinePassed),
+        let permit = match pacer.in_flight.try_acquire() {
+            // A free slot: no wait, no clock.
+            Ok(permit) => permit,
+            Err(_) => self.queue(clock, pacer, deadline).await?,
         };
-        // The wait for the request in flight may have used the time up.
         let now = clock.now();
         if now >= deadline.at() {
             return Err(NoSlot::DeadlinePassed);
@@ -173,6 +181,34 @@ impl Pacing {
             clock,
             _permit: permit,
         }))
+    }
+
+    /// Waits for a request in flight to `pacer`'s endpoint to end, within
+    /// the deadline; if the deadline comes first, how long the call waited
+    /// and behind how many requests.
+    async fn queue<'a>(
+        &self,
+        clock: &dyn Clock,
+        pacer: &'a Pacer,
+        deadline: Deadline,
+    ) -> Result<tokio::sync::SemaphorePermit<'a>, NoSlot> {
+        let in_flight = self.permits - pacer.in_flight.available_permits().min(self.permits);
+        let ahead = in_flight + pacer.waiting.fetch_add(1, Ordering::Relaxed);
+        let started = clock.now();
+        let acquire = std::pin::pin!(pacer.in_flight.acquire());
+        let acquired = within(clock, || deadline.remaining(clock), acquire).await;
+        pacer.waiting.fetch_sub(1, Ordering::Relaxed);
+        let queued = || NoSlot::Queued {
+            waited: clock.now().saturating_duration_since(started),
+            ahead,
+        };
+        match acquired {
+            // The wait may have used the time up.
+            Some(Ok(_)) if clock.now() >= deadline.at() => Err(queued()),
+            Some(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; the deadline passed.
+            Some(Err(_)) | None => Err(queued()),
+        }
     }
 
     /// After a `429` on `op`: the next request starts no earlier than
