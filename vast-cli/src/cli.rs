@@ -117,6 +117,19 @@ pub enum Command {
     /// Cancel commands
     #[command(subcommand)]
     Cancel(CancelCommand),
+    /// Send many requests: JSON Lines in (a request per line), JSON Lines out (a result per line)
+    #[command(
+        override_usage = "vast batch [OPTIONS] [FILE]",
+        after_help = "Each line is a request in the library's JSON form, or a line `vast --explain` printed:\n  \
+                      {\"operation\":\"copy\",\"src\":\"C.6003036:/workspace/data/\",\"dst\":\"C.7001234:/workspace/\"}\n  \
+                      {\"operation\":\"cloud_copy\",\"instance\":6003036,\"connection\":1004,\"transfer\":\"instance_to_cloud\",\"src\":\"/workspace/results\",\"dst\":\"bucket/results\"}\n  \
+                      {\"operation\":\"cancel_sync\",\"dst\":7001234}\n\n\
+                      Every line is checked before anything is sent (a bad line: its number and why, exit 2).\n\
+                      Each result is a line {\"index\",\"operation\",\"outcome\" or \"error\",\"attempts\"} as it ends.\n\
+                      The exit status is the worst of the results'.\n\n\
+                      Examples:\n  vast batch jobs.jsonl > results.jsonl\n  vast batch --concurrency 4 --keep-going - < jobs.jsonl"
+    )]
+    Batch(BatchArgs),
     /// Print a shell completion script on stdout
     #[command(
         after_help = "Examples:\n  vast completions bash > ~/.local/share/bash-completion/completions/vast\n  \
@@ -124,6 +137,27 @@ pub enum Command {
                       vast completions fish > ~/.config/fish/completions/vast.fish"
     )]
     Completions(CompletionsArgs),
+}
+
+/// `vast batch` operand and options.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The requests, as JSON Lines: a file, or - for standard input
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub file: String,
+    /// Requests in the client at once (1 to 64; each endpoint still takes the client's pacing)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub concurrency: u8,
+    /// Send every request even after one fails (by default the batch stops at the first failure)
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Requests in flight per endpoint (default 1: Vast allows one request per endpoint per
+    /// minimum interval; raise it only for a server without that rule)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub in_flight: Option<u8>,
+    /// No progress bar (it is drawn only when stderr is a terminal anyway)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `vast completions` operand.

@@ -5,6 +5,7 @@
 //! (`--explain`) and make the call (`run`) → map the outcome or error to
 //! output and an exit status (`output`). `vast completions` only prints.
 
+mod batch;
 mod request;
 mod run;
 
@@ -25,6 +26,9 @@ fn main() -> ExitCode {
         return completions(args.shell);
     }
     init_tracing(cli.verbose);
+    if let cli::Command::Batch(args) = &cli.command {
+        return emit(&batch::run(&cli, args));
+    }
     let rendered = match request::build(&cli.command) {
         Err(e) => output::input_failure(&e, cli.json),
         Ok(request) => match run::client(&cli).and_then(|client| {

@@ -12,6 +12,11 @@ use vast_cli::cli::Cli;
 /// client's current-thread runtime. `--max-attempts` and its alias `--retry`
 /// are one option: N attempts in all.
 pub fn client(cli: &Cli) -> Result<Client, Error> {
+    builder(cli).build()
+}
+
+/// The builder of [`client`], for a command that adds settings of its own.
+pub fn builder(cli: &Cli) -> vast_api_ext::blocking::ClientBuilder {
     let mut builder =
         Client::builder().user_agent_suffix(concat!("vast-cli/", env!("CARGO_PKG_VERSION")));
     if let Some(key) = &cli.api_key {
@@ -26,24 +31,31 @@ pub fn client(cli: &Cli) -> Result<Client, Error> {
     if let Some(n) = cli.max_attempts {
         builder = builder.retry(RetryConfig::standard().with_max_attempts(n));
     }
-    builder.build()
+    builder
 }
 
 /// What `--explain` prints on stderr before the request is sent: the method
-/// and URL, and the JSON body the library sends ([`Request::body`]: the
-/// same fields and values, the keys perhaps in another order). The key is not part of either (it travels only in
+/// and URL, the JSON body the library sends ([`Request::body`]: the same
+/// fields and values, the keys perhaps in another order), and the request
+/// in the library's serde form, which `vast batch` takes as a line (it
+/// skips the other two). The key is in none of them (it travels only in
 /// the `Authorization` header, which is not shown), and the base URL never
 /// holds credentials (the library refuses such a URL).
 pub fn explain(client: &Client, request: &Request) -> Result<String, Error> {
     let operation = request.operation();
     let body = request.body()?;
+    // A request that has a body (checked above) always has its serde form.
+    let form = serde_json::to_string(request).unwrap_or_default();
     Ok(format!(
-        "vast: explain: {} {}{}\nvast: explain: body: {body}",
+        "vast: explain: {} {}{}\nvast: explain: body: {body}\n{EXPLAIN_REQUEST}{form}",
         operation.method(),
         client.base_url(),
         operation.path()
     ))
 }
+
+/// The start of `--explain`'s line that holds the request's serde form.
+pub const EXPLAIN_REQUEST: &str = "vast: explain: request: ";
 
 /// Makes the call, waiting for its answer on the client's runtime.
 pub fn execute(client: &Client, request: &Request) -> Result<Answer, Error> {
@@ -75,7 +87,8 @@ mod tests {
         assert_eq!(
             text,
             "vast: explain: DELETE http://127.0.0.1:9/base/api/v0/commands/rclone/\n\
-             vast: explain: body: {\"dst_id\":7}"
+             vast: explain: body: {\"dst_id\":7}\n\
+             vast: explain: request: {\"operation\":\"cancel_sync\",\"dst\":7}"
         );
         let cloud = Request::CloudCopy(
             CloudCopy::new(

@@ -1262,7 +1262,15 @@ async fn explain_prints_method_url_and_the_body_sent_on_stderr_never_the_key() {
                 .unwrap_or_else(|| panic!("no body line: {err}"));
             let shown: Value = serde_json::from_str(shown).unwrap_or_else(|e| panic!("{e}: {err}"));
             assert_eq!(shown, body, "{all:?}: the body shown is not the body sent");
-            assert_eq!(lines.len(), 2, "{err}");
+            // The third line: the request in the library's serde form (what
+            // `vast batch` takes), naming the operation.
+            let form = lines
+                .get(2)
+                .and_then(|l| l.strip_prefix("vast: explain: request: "))
+                .unwrap_or_else(|| panic!("no request line: {err}"));
+            let form: Value = serde_json::from_str(form).unwrap_or_else(|e| panic!("{e}: {err}"));
+            assert_eq!(form["operation"], op.name().replace(' ', "_"), "{err}");
+            assert_eq!(lines.len(), 3, "{err}");
             let out = stdout(&o);
             if json_mode {
                 assert_eq!(json_stdout(&o)["success"], true);

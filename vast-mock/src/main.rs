@@ -11,7 +11,7 @@ use std::time::Duration;
 use vast_mock::MockServer;
 use vast_mock::spec::Spec;
 
-/// A spec-driven mock of the Vast.ai data-movement API (copy, cloud copy, cancel sync).
+/// A spec-driven mock of the Vast.ai data-movement API (every operation of its spec: copy, cloud copy, cancel sync, cancel copy).
 #[derive(Debug, Parser)]
 #[command(name = "vast-mock", version)]
 struct Args {
@@ -28,6 +28,10 @@ struct Args {
     /// many milliseconds (per API key), as Vast does. Default: no limit.
     #[arg(long)]
     min_interval_ms: Option<u64>,
+    /// Send every answer this many milliseconds late (a server that takes
+    /// its time, for benchmarks of concurrent clients). Default: at once.
+    #[arg(long, value_name = "MS")]
+    delay_ms: Option<u64>,
     /// Answer 413 to a request whose body is larger than this many bytes,
     /// without reading the rest, and close the connection.
     #[arg(long, default_value_t = vast_mock::DEFAULT_MAX_BODY_BYTES)]
@@ -76,6 +80,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(ms) = args.min_interval_ms {
         for op in served.operations() {
             builder = builder.min_interval(op, Duration::from_millis(ms));
+        }
+    }
+    if let Some(ms) = args.delay_ms {
+        for op in served.operations() {
+            builder = builder.fault(
+                op,
+                vast_mock::When::Always,
+                vast_mock::Fault::DelayHeaders(Duration::from_millis(ms)),
+            );
         }
     }
     if let Some(spec) = loaded {

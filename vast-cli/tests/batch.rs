@@ -1,0 +1,196 @@
+//! `vast batch` against `vast-mock`: JSON Lines in and out, bad lines
+//! refused before anything is sent, the exit status the worst result's,
+//! stop-at-first-failure versus `--keep-going`, no progress bar without a
+//! terminal, and what `--explain` printed sent again.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use std::process::Output;
+use vast_mock::{Fault, MockServer, Operation, When};
+
+const KEY: &str = "batch-cli-key-0123456789";
+
+async fn mock() -> MockServer {
+    MockServer::builder()
+        .api_key(KEY)
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("starting vast-mock: {e}"))
+}
+
+/// `vast --url <mock> --api-key KEY <args>` with `input` on stdin, in a clean
+/// environment.
+async fn vast(mock: &MockServer, args: &[&str], input: String) -> Output {
+    let mut all: Vec<String> = vec!["--url".into(), mock.uri(), "--api-key".into(), KEY.into()];
+    all.extend(args.iter().map(|s| (*s).to_owned()));
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        Command::cargo_bin("vast")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .env_remove("VAST_API_KEY")
+            .env_remove("VAST_URL")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .args(&all)
+            .write_stdin(input)
+            .output()
+            .unwrap_or_else(|e| panic!("running vast: {e}"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn lines_of(o: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Eight requests: two of each operation.
+fn jobs() -> String {
+    let mut lines = Vec::new();
+    for i in 1..=2 {
+        lines.push(json!({"operation": "copy", "src": format!("C.{i}:/in/"), "dst": "C.9:/out/"}));
+        lines.push(json!({"operation": "cloud_copy", "instance": 10 + i, "connection": 1004,
+                          "transfer": "instance_to_cloud", "src": format!("/job/{i}"), "dst": "bucket/b"}));
+        lines.push(json!({"operation": "cancel_sync", "dst": 20 + i}));
+        lines.push(json!({"operation": "cancel_copy", "dst": 30 + i}));
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+#[tokio::test]
+async fn every_line_is_sent_and_every_result_is_a_json_line() {
+    let m = mock().await;
+    let o = vast(&m, &["batch", "--concurrency", "3"], jobs()).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // No terminal: no progress bar, nothing on stderr.
+    assert_eq!(stderr(&o), "");
+    let mut lines = lines_of(&o);
+    assert_eq!(lines.len(), 8);
+    lines.sort_by_key(|l| l["index"].as_u64());
+    let operations = ["copy", "cloud copy", "cancel sync", "cancel copy"];
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["index"], i, "{line}");
+        assert_eq!(line["operation"], operations[i % 4], "{line}");
+        assert_eq!(line["attempts"], 1, "{line}");
+        assert!(line.get("outcome").is_some() && line.get("error").is_none(), "{line}");
+    }
+    assert_eq!(m.applied().len(), 8);
+    assert_eq!(m.applied_count(Operation::CancelCopy), 2);
+}
+
+#[tokio::test]
+async fn a_bad_line_is_refused_by_number_and_nothing_is_sent() {
+    let m = mock().await;
+    let input = format!(
+        "{}\n{}\nnot json\n\n{}\n",
+        json!({"operation": "cancel_sync", "dst": 7}),
+        json!({"operation": "cancel_sync", "dst": 0}),
+        json!({"operation": "launch_rockets"}),
+    );
+    let o = vast(&m, &["batch", "-"], input).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "");
+    let err = stderr(&o);
+    for number in ["line 2:", "line 3: not JSON", "line 5:"] {
+        assert!(err.contains(number), "{number}: {err}");
+    }
+    assert!(!err.contains("line 1:"), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(m.requests().is_empty(), "{:?}", m.requests());
+}
+
+#[tokio::test]
+async fn the_batch_stops_at_its_first_failure_unless_told_to_keep_going() {
+    let input: String = (1..=6)
+        .map(|i| format!("{}\n", json!({"operation": "cancel_sync", "dst": i})))
+        .collect();
+    for keep_going in [false, true] {
+        let m = mock().await;
+        m.fault(Operation::CancelSync, When::instance(3), Fault::Rejected);
+        let mut args = vec!["batch", "--concurrency", "1"];
+        if keep_going {
+            args.push("--keep-going");
+        }
+        let o = vast(&m, &args, input.clone()).await;
+        // A refusal is exit status 1, the worst here.
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let lines = lines_of(&o);
+        assert_eq!(lines.len(), 6);
+        let failed: Vec<_> = lines
+            .iter()
+            .filter(|l| l.get("error").is_some())
+            .map(|l| (l["index"].as_u64().unwrap_or(99), l["error"]["kind"].clone()))
+            .collect();
+        if keep_going {
+            assert_eq!(failed, [(2, json!("rejected"))]);
+            assert_eq!(m.requests().len(), 6);
+        } else {
+            assert_eq!(failed.len(), 4, "{failed:?}");
+            assert_eq!(failed[0], (2, json!("rejected")));
+            assert_eq!(m.requests().len(), 3, "nothing after the failure");
+        }
+    }
+}
+
+#[tokio::test]
+async fn what_explain_printed_is_accepted_as_a_line() {
+    let m = mock().await;
+    // `--explain` prints the request on stderr and sends it.
+    let o = vast(&m, &["--explain", "cancel", "copy", "7"], String::new()).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // All of it, as printed: the request's line is read, the others skipped.
+    let explained = stderr(&o);
+    assert_eq!(explained.lines().count(), 3, "{explained}");
+    let o = vast(&m, &["batch"], explained).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = lines_of(&o);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["operation"], "cancel copy");
+    assert_eq!(m.applied_count(Operation::CancelCopy), 2);
+    let sent = m.requests();
+    assert_eq!(sent[0].json(), sent[1].json());
+}
+
+/// Under a pseudo-terminal (util-linux's `script`, from Debian's essential
+/// `bsdutils`), stderr is a terminal: the progress bar is drawn there, and
+/// `--quiet` turns it off. Without one (every other test here), no bar.
+#[tokio::test]
+async fn on_a_terminal_the_progress_bar_is_drawn_unless_quiet() {
+    let m = mock().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let jobs = dir.path().join("jobs.jsonl");
+    std::fs::write(&jobs, jobs()).unwrap_or_else(|e| panic!("{e}"));
+    let vast = std::path::Path::new(env!("CARGO_BIN_EXE_vast"));
+    for quiet in [false, true] {
+        let command = format!(
+            "{} --url {} --api-key {KEY} batch {}{}",
+            vast.display(),
+            m.uri(),
+            if quiet { "--quiet " } else { "" },
+            jobs.display()
+        );
+        let o = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("script")
+                .args(["-q", "-e", "-c", &command, "/dev/null"])
+                .output()
+                .unwrap_or_else(|e| panic!("running script: {e}"))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let screen = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(screen.matches("\"outcome\"").count(), 8, "{screen}");
+        assert_eq!(
+            screen.contains("8/8 requests"),
+            !quiet,
+            "quiet {quiet}: {screen}"
+        );
+    }
+}
