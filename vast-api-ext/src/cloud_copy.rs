@@ -8,7 +8,9 @@ pub const DEFAULT_CLOUD_DST: &str = "/workspace";
 
 /// Which way a cloud copy moves data. Sent as the exact strings the API
 /// expects ([`as_str`](Self::as_str), also its `Display`); parsed
-/// case-insensitively, like the official CLI.
+/// case-insensitively, like the official CLI. With the `serde` feature it is
+/// `"instance_to_cloud"` or `"cloud_to_instance"`, and reads from those or
+/// from any spelling `FromStr` takes (`"Instance To Cloud"`).
 ///
 /// ```
 /// use vast_api_ext::Transfer;
@@ -62,6 +64,21 @@ impl std::str::FromStr for Transfer {
 /// [`Transfer::InstanceToCloud`] `src` is on the instance and `dst` in the
 /// cloud, the other way round for [`Transfer::CloudToInstance`]. `dst`
 /// defaults to [`DEFAULT_CLOUD_DST`]. The API key is never put in the body.
+///
+/// With the `serde` feature it is an object of its fields:
+///
+/// ```json
+/// {"instance": 6003036, "connection": 1004, "transfer": "instance_to_cloud",
+///  "src": "/workspace/results", "dst": "bucket/results",
+///  "dry_run": false, "size_only": true, "ignore_existing": false, "update": false,
+///  "delete_excluded": false, "extra_flags": ["--transfers=8"]}
+/// ```
+///
+/// Deserializing builds it with [`new`](Self::new) and the setters, then
+/// runs [`check`](Self::check): `instance`, `connection`, `transfer` and
+/// `src` are required, `dst` defaults to [`DEFAULT_CLOUD_DST`], the flags
+/// to off, `extra_flags` to none; an unknown field is refused (a misspelt
+/// flag is not silently dropped).
 ///
 /// ```
 /// use vast_api_ext::{CloudCopy, ConnectionId, InstanceId, Transfer};
@@ -243,5 +260,154 @@ impl CloudCopy {
                 .src(self.src.clone())
                 .transfer(self.transfer.as_str().to_owned()),
         )
+    }
+}
+
+/// The serde forms of [`Transfer`] (`"instance_to_cloud"`, reading the
+/// official spellings too) and [`CloudCopy`] (its fields, read through the
+/// builder and [`CloudCopy::check`]).
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::{CloudCopy, DEFAULT_CLOUD_DST, Transfer};
+    use crate::{ConnectionId, Error, InstanceId};
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    impl Transfer {
+        /// The snake_case name of the serde form.
+        const fn snake_case(self) -> &'static str {
+            match self {
+                Self::InstanceToCloud => "instance_to_cloud",
+                Self::CloudToInstance => "cloud_to_instance",
+            }
+        }
+    }
+
+    impl Serialize for Transfer {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.snake_case())
+        }
+    }
+
+    struct TransferVisitor;
+
+    impl Visitor<'_> for TransferVisitor {
+        type Value = Transfer;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(
+                "a transfer: \"instance_to_cloud\" or \"cloud_to_instance\" (or the official \
+                 \"Instance To Cloud\", \"Cloud To Instance\")",
+            )
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Transfer, E> {
+            for transfer in [Transfer::InstanceToCloud, Transfer::CloudToInstance] {
+                if v.eq_ignore_ascii_case(transfer.snake_case()) {
+                    return Ok(transfer);
+                }
+            }
+            v.parse()
+                .map_err(|_: Error| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Transfer {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_str(TransferVisitor)
+        }
+    }
+
+    /// What a [`CloudCopy`] serializes as: its fields, borrowed.
+    #[derive(Serialize)]
+    struct Fields<'a> {
+        instance: InstanceId,
+        connection: ConnectionId,
+        transfer: Transfer,
+        src: &'a str,
+        dst: &'a str,
+        dry_run: bool,
+        size_only: bool,
+        ignore_existing: bool,
+        update: bool,
+        delete_excluded: bool,
+        extra_flags: &'a [String],
+    }
+
+    impl Serialize for CloudCopy {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            Fields {
+                instance: self.instance,
+                connection: self.connection,
+                transfer: self.transfer,
+                src: &self.src,
+                dst: &self.dst,
+                dry_run: self.dry_run,
+                size_only: self.size_only,
+                ignore_existing: self.ignore_existing,
+                update: self.update,
+                delete_excluded: self.delete_excluded,
+                extra_flags: &self.extra_flags,
+            }
+            .serialize(serializer)
+        }
+    }
+
+    /// What a [`CloudCopy`] is read from: the builder's arguments, the
+    /// optional ones defaulting as the builder does.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Form {
+        instance: InstanceId,
+        connection: ConnectionId,
+        transfer: Transfer,
+        src: String,
+        #[serde(default = "default_dst")]
+        dst: String,
+        #[serde(default)]
+        dry_run: bool,
+        #[serde(default)]
+        size_only: bool,
+        #[serde(default)]
+        ignore_existing: bool,
+        #[serde(default)]
+        update: bool,
+        #[serde(default)]
+        delete_excluded: bool,
+        #[serde(default)]
+        extra_flags: Vec<String>,
+    }
+
+    fn default_dst() -> String {
+        DEFAULT_CLOUD_DST.to_owned()
+    }
+
+    impl Form {
+        /// The request, made with the builder, then [`CloudCopy::check`]ed:
+        /// what the call would refuse is refused here.
+        fn build(self) -> Result<CloudCopy, Error> {
+            let built = CloudCopy::new(self.instance, self.connection, self.transfer)
+                .src(self.src)
+                .dst(self.dst)
+                .dry_run(self.dry_run)
+                .size_only(self.size_only)
+                .ignore_existing(self.ignore_existing)
+                .update(self.update)
+                .delete_excluded(self.delete_excluded);
+            let request = self
+                .extra_flags
+                .into_iter()
+                .fold(built, CloudCopy::extra_flag);
+            request.check()?;
+            Ok(request)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for CloudCopy {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Form::deserialize(deserializer)?
+                .build()
+                .map_err(de::Error::custom)
+        }
     }
 }

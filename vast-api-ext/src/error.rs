@@ -126,6 +126,57 @@ pub enum NotSent {
 }
 
 impl ErrorKind {
+    /// A short snake_case name for this kind of failure, stable across
+    /// releases, for scripts and logs: the `kind` of the error's serde form
+    /// and of `vast --json`'s error object. Some kinds share a name where a
+    /// script acts on them alike:
+    ///
+    /// | name | kind |
+    /// |---|---|
+    /// | `invalid_input` | [`InvalidInput`](Self::InvalidInput) |
+    /// | `no_api_key` | [`Config`](Self::Config) about the API key ([`Setting::ApiKey`](crate::Setting::ApiKey): none found, empty, unreadable, unusable) |
+    /// | `config` | any other [`Config`](Self::Config) (the base URL, the HTTP client, the runtime) |
+    /// | `inside_runtime` | `InsideRuntime` (feature `blocking`) |
+    /// | `api` | [`Api`](Self::Api) |
+    /// | `rejected` | [`Rejected`](Self::Rejected) |
+    /// | `unauthorized` | [`Unauthorized`](Self::Unauthorized) |
+    /// | `rate_limited` | [`RateLimited`](Self::RateLimited), and [`NotSent`](Self::NotSent) with [`NotSent::Paced`] |
+    /// | `timeout` | [`Timeout`](Self::Timeout), and [`NotSent`](Self::NotSent) with [`NotSent::NoTimeLeft`] or [`NotSent::Queued`] (the deadline came first) |
+    /// | `batch_stopped` | [`NotSent`](Self::NotSent) with [`NotSent::BatchStopped`] |
+    /// | `transport` | [`Transport`](Self::Transport) |
+    /// | `decode` | [`Decode`](Self::Decode) |
+    /// | `response_too_large` | [`ResponseTooLarge`](Self::ResponseTooLarge) |
+    ///
+    /// A call that sent nothing ([`NotSent`](Self::NotSent)) made 0
+    /// attempts ([`Error::attempts`]): that tells it apart from a timeout or
+    /// a rate limit that followed an attempt.
+    ///
+    /// ```
+    /// use vast_api_ext::{Error, ErrorKind, Operation};
+    /// let e = Error::for_call(Operation::Copy, 1, ErrorKind::Rejected { message: "no".into() });
+    /// assert_eq!((e.kind_name(), e.kind().kind_name()), ("rejected", "rejected"));
+    /// ```
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => "invalid_input",
+            Self::Config(problem) if problem.setting() == crate::Setting::ApiKey => "no_api_key",
+            Self::Config(_) => "config",
+            #[cfg(feature = "blocking")]
+            Self::InsideRuntime => "inside_runtime",
+            Self::NotSent(NotSent::Paced { .. }) | Self::RateLimited { .. } => "rate_limited",
+            Self::NotSent(NotSent::NoTimeLeft | NotSent::Queued { .. }) | Self::Timeout => {
+                "timeout"
+            }
+            Self::NotSent(NotSent::BatchStopped) => "batch_stopped",
+            Self::Api { .. } => "api",
+            Self::Rejected { .. } => "rejected",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Transport { .. } => "transport",
+            Self::Decode { .. } => "decode",
+            Self::ResponseTooLarge { .. } => "response_too_large",
+        }
+    }
+
     /// The error behind this kind, if one is kept: [`Error`]'s
     /// [`source`](std::error::Error::source).
     fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
@@ -170,6 +221,18 @@ impl From<std::convert::Infallible> for Error {
 /// assert!(e.may_have_been_applied() && e.is_retryable());
 /// assert_eq!(e.to_string(), "cloud copy timed out");
 /// ```
+///
+/// With the `serde` feature, an error serializes as the object `vast
+/// --json` prints under `"error"`: its [`kind_name`](Self::kind_name), the
+/// [`status`](Self::status) and server [`code`](Self::code) (or `null`),
+/// its text as `message`, the [`operation`](Self::operation)'s name (or
+/// `null`) and the [`attempts`](Self::attempts). The key is in none of them.
+///
+/// ```json
+/// {"kind": "api", "status": 404, "code": "no_such_instance",
+///  "message": "copy failed: the server answered 404 (no_such_instance): gone",
+///  "operation": "copy", "attempts": 1}
+/// ```
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
@@ -199,6 +262,12 @@ impl Error {
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
+    }
+
+    /// The stable snake_case name of its kind
+    /// ([`ErrorKind::kind_name`]: `invalid_input`, `api`, `timeout`…).
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.kind_name()
     }
 
     /// What went wrong, by value.
@@ -499,6 +568,27 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The serde form of an error: the object `vast --json` prints under
+/// `"error"` (the command line adds its `exit_status`).
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::Error;
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+    impl Serialize for Error {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut fields = serializer.serialize_struct("Error", 6)?;
+            fields.serialize_field("kind", self.kind_name())?;
+            fields.serialize_field("status", &self.status())?;
+            fields.serialize_field("code", &self.code())?;
+            fields.serialize_field("message", &self.to_string())?;
+            fields.serialize_field("operation", &self.operation.map(|op| op.name()))?;
+            fields.serialize_field("attempts", &self.attempts)?;
+            fields.end()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,6 +624,98 @@ mod tests {
             message: None,
         };
         assert_eq!(Error::new(limited).status(), Some(429));
+    }
+
+    #[test]
+    fn each_kind_has_its_stable_snake_case_name() {
+        let io = || Box::new(std::io::Error::other("refused"));
+        let not_json = || serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let invalid = InvalidInput::new(crate::Argument::Instance, crate::Rule::Zero, None);
+        let bad_url = ConfigProblem::BaseUrl {
+            url: "ftp://x".into(),
+            problem: crate::UrlProblem::Scheme,
+        };
+        let cases = vec![
+            (ErrorKind::InvalidInput(invalid), "invalid_input"),
+            (ErrorKind::Config(ConfigProblem::NoApiKey), "no_api_key"),
+            (ErrorKind::Config(bad_url), "config"),
+            (ErrorKind::NotSent(NotSent::NoTimeLeft), "timeout"),
+            (
+                ErrorKind::NotSent(NotSent::Queued {
+                    waited: Duration::from_secs(1),
+                    ahead: 3,
+                }),
+                "timeout",
+            ),
+            (ErrorKind::NotSent(NotSent::BatchStopped), "batch_stopped"),
+            (
+                ErrorKind::NotSent(NotSent::Paced {
+                    next_turn: Duration::from_secs(1),
+                }),
+                "rate_limited",
+            ),
+            (
+                ErrorKind::Api {
+                    status: 404,
+                    code: None,
+                    message: String::new(),
+                },
+                "api",
+            ),
+            (
+                ErrorKind::Rejected {
+                    message: String::new(),
+                },
+                "rejected",
+            ),
+            (
+                ErrorKind::Unauthorized {
+                    status: 401,
+                    message: None,
+                },
+                "unauthorized",
+            ),
+            (
+                ErrorKind::RateLimited {
+                    retry_after: None,
+                    message: None,
+                },
+                "rate_limited",
+            ),
+            (ErrorKind::Timeout, "timeout"),
+            (
+                ErrorKind::Transport {
+                    source: io(),
+                    sent: true,
+                },
+                "transport",
+            ),
+            (
+                ErrorKind::Decode {
+                    status: None,
+                    body_prefix: String::new(),
+                    source: not_json(),
+                },
+                "decode",
+            ),
+            (
+                ErrorKind::ResponseTooLarge {
+                    status: 200,
+                    limit: 1,
+                    declared: None,
+                },
+                "response_too_large",
+            ),
+        ];
+        #[cfg(feature = "blocking")]
+        let cases = cases
+            .into_iter()
+            .chain([(ErrorKind::InsideRuntime, "inside_runtime")]);
+        for (kind, name) in cases {
+            assert_eq!(kind.kind_name(), name, "{kind:?}");
+            assert_eq!(Error::new(kind).kind_name(), name);
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        }
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub(crate) fn parse_id(s: &str, what: Argument) -> Result<u64, InvalidInput> {
 /// A Vast.ai instance id, such as `6003036` (written `C.6003036` in
 /// locations). Never 0, which names no instance: that is checked once, where
 /// an id is made ([`new`](Self::new), `TryFrom<u64>`, `FromStr`), and every
-/// `InstanceId` can be sent.
+/// `InstanceId` can be sent. With the `serde` feature it is a number
+/// (`6003036`), read from a number or from its decimal text (`"6003036"`),
+/// 0 refused.
 ///
 /// ```
 /// use vast_api_ext::InstanceId;
@@ -120,7 +122,9 @@ pub(crate) fn parse_instance(s: &str) -> Result<InstanceId, InvalidInput> {
 }
 
 /// The id of a cloud connection (the `selected` field of cloud copy), as
-/// listed by `GET /api/v0/users/cloud_integrations/`, such as `1004`.
+/// listed by `GET /api/v0/users/cloud_integrations/`, such as `1004`. With
+/// the `serde` feature it is a number, read from a number or from its
+/// decimal text.
 ///
 /// ```
 /// use vast_api_ext::ConnectionId;
@@ -155,6 +159,84 @@ impl std::str::FromStr for ConnectionId {
         parse_id(s, Argument::Connection)
             .map(Self)
             .map_err(Error::from)
+    }
+}
+
+/// The serde form of the ids: a number (`6003036`); read from a number or
+/// from its decimal text (`"6003036"`), with the checks of `FromStr` (an
+/// `InstanceId` is never 0).
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::{ConnectionId, InstanceId, parse_id};
+    use crate::{Argument, Error, InvalidInput};
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    /// A number, or its decimal text, as the id `what` is.
+    struct IdVisitor(Argument);
+
+    impl Visitor<'_> for IdVisitor {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let what = match self.0 {
+                Argument::Connection => "a connection",
+                _ => "an instance",
+            };
+            write!(
+                f,
+                "{what} id: a number or its decimal text, such as 6003036"
+            )
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            // A negative id is no id: refused as its text would be.
+            u64::try_from(v).or_else(|_| self.visit_str(&v.to_string()))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            parse_id(v, self.0).map_err(|invalid| E::custom(Error::from(invalid)))
+        }
+    }
+
+    /// The id as a `u64`: any number or text in a self-describing format
+    /// (JSON, YAML…), a `u64` in any other.
+    fn id<'de, D: Deserializer<'de>>(deserializer: D, what: Argument) -> Result<u64, D::Error> {
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(IdVisitor(what))
+        } else {
+            deserializer.deserialize_u64(IdVisitor(what))
+        }
+    }
+
+    impl Serialize for InstanceId {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_u64(self.get())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for InstanceId {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let n = id(deserializer, Argument::Instance)?;
+            InstanceId::checked(n)
+                .map_err(|invalid: InvalidInput| de::Error::custom(Error::from(invalid)))
+        }
+    }
+
+    impl Serialize for ConnectionId {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_u64(self.get())
+        }
+    }
+
+    impl<'de> Deserialize<'de> for ConnectionId {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            id(deserializer, Argument::Connection).map(ConnectionId)
+        }
     }
 }
 

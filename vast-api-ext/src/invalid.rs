@@ -27,6 +27,27 @@ pub enum Argument {
     Request,
 }
 
+/// Which side of a copy an input was ([`InvalidInput::copy_side`]): a
+/// location refused while reading a copy's source or destination says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CopySide {
+    /// The copy's source (`src`).
+    Source,
+    /// The copy's destination (`dst`).
+    Destination,
+}
+
+impl std::fmt::Display for CopySide {
+    /// `copy source` or `copy destination`, as the text of an
+    /// [`InvalidInput`] names it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Source => "copy source",
+            Self::Destination => "copy destination",
+        })
+    }
+}
+
 /// Which rule an input broke.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -75,7 +96,8 @@ pub enum Rule {
 }
 
 /// An input refused before any I/O: which [`Argument`], which [`Rule`],
-/// and the offending value where it helps and is not secret.
+/// the offending value where it helps and is not secret, and for a
+/// location read as one side of a copy, which side ([`copy_side`](Self::copy_side)).
 ///
 /// ```
 /// use vast_api_ext::{Argument, ErrorKind, Location, Rule};
@@ -84,12 +106,28 @@ pub enum Rule {
 /// assert_eq!((invalid.argument(), invalid.rule()), (Argument::LocationPath, Rule::EmptySegment));
 /// assert_eq!(invalid.value(), Some("/a//b"));
 /// assert_eq!(invalid.to_string(), "the path `/a//b` holds an empty segment (`//`)");
+/// assert_eq!(invalid.copy_side(), None);
+/// ```
+///
+/// A copy's source and destination read together say which one was wrong:
+///
+/// ```
+/// use vast_api_ext::{Argument, CopySide, ErrorKind, Request, Rule};
+/// let error = Request::parse_copy("C.1:/data", "C.2:/a//b").unwrap_err();
+/// let ErrorKind::InvalidInput(invalid) = error.kind() else { unreachable!() };
+/// assert_eq!(invalid.copy_side(), Some(CopySide::Destination));
+/// assert_eq!((invalid.argument(), invalid.rule()), (Argument::LocationPath, Rule::EmptySegment));
+/// assert_eq!(
+///     invalid.to_string(),
+///     "copy destination: the path `/a//b` holds an empty segment (`//`)"
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidInput {
     argument: Argument,
     rule: Rule,
     value: Option<String>,
+    side: Option<CopySide>,
 }
 
 impl InvalidInput {
@@ -99,7 +137,16 @@ impl InvalidInput {
             argument,
             rule,
             value,
+            side: None,
         }
+    }
+
+    /// This refusal, about the `side` of a copy: its text starts with
+    /// `copy source: ` or `copy destination: `.
+    #[must_use]
+    pub fn in_copy(mut self, side: CopySide) -> Self {
+        self.side = Some(side);
+        self
     }
 
     pub(crate) fn of(argument: Argument, rule: Rule, value: impl Into<String>) -> Self {
@@ -125,12 +172,24 @@ impl InvalidInput {
     pub fn value(&self) -> Option<&str> {
         self.value.as_deref()
     }
+
+    /// Which side of a copy the refused input was, when it was read as one
+    /// ([`Request::parse_copy`](crate::Request::parse_copy), a copy
+    /// request's serde form); `None` for an input read alone (a
+    /// [`Location`](crate::Location) parsed on its own does not know which
+    /// side it is for).
+    pub fn copy_side(&self) -> Option<CopySide> {
+        self.side
+    }
 }
 
 impl std::fmt::Display for InvalidInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use Argument as A;
         use Rule as R;
+        if let Some(side) = self.side {
+            write!(f, "{side}: ")?;
+        }
         let v = self.value.as_deref().unwrap_or("");
         let id = match self.argument {
             A::Connection => "connection",

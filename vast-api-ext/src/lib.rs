@@ -55,6 +55,34 @@
 //! exact JSON [`body`](Request::body) it sends (to show it before sending, as
 //! `vast --explain` does), and [`Client::send`] makes it.
 //!
+//! # JSON and other serde formats
+//!
+//! With the `serde` feature (off by default; no new dependency), the
+//! inputs are `Serialize` and `Deserialize`, and the outcomes and [`Error`]
+//! are `Serialize`: a [`Location`] is its text (`"C.6003036:/workspace/"`),
+//! an [`InstanceId`] or [`ConnectionId`] a number (read from a number or its
+//! decimal text), a [`Transfer`] `"instance_to_cloud"` or
+//! `"cloud_to_instance"` (read from the official spellings too), a
+//! [`CloudCopy`] an object of its fields, a [`Request`] an object tagged by
+//! `operation`; deserializing runs the checks the call makes, so a request
+//! that reads is one the client sends.
+//!
+//! ```
+//! # #[cfg(feature = "serde")]
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use vast_api_ext::Request;
+//! let request: Request = serde_json::from_str(
+//!     r#"{"operation": "cloud_copy", "instance": 6003036, "connection": 1004,
+//!         "transfer": "Instance To Cloud", "src": "/workspace/results", "size_only": true}"#,
+//! )?;
+//! assert_eq!(request.body()?["flags"][0], "--size-only");
+//! let zero = serde_json::from_str::<Request>(r#"{"operation": "cancel_sync", "dst": 0}"#);
+//! assert!(zero.unwrap_err().to_string().contains("the instance id 0 names no instance"));
+//! # Ok(()) }
+//! # #[cfg(feature = "serde")]
+//! # run().unwrap();
+//! ```
+//!
 //! # Without an async runtime
 //!
 //! With the `blocking` feature (off by default), [`blocking::Client`] offers
@@ -76,11 +104,22 @@
 //! also says how `rustls-ring` installs its crypto provider.
 //!
 //! ```toml
-//! vast-api-ext = { version = "0.1", default-features = false, features = ["rustls-ring"] }
+//! vast-api-ext = { version = "0.2", default-features = false, features = ["rustls-ring"] }
 //! ```
 //!
 //! The API key is only ever sent in the `Authorization` header: never in a
 //! URL or body, never logged, and redacted in every `Debug`/`Display`.
+//!
+// A link to an item behind a feature the build does not enable leads to the
+// section that describes the feature (`cargo doc` warns of none).
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "[`blocking::Client`]: #without-an-async-runtime"
+)]
+#![cfg_attr(
+    not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")),
+    doc = "[`ClientBuilder::add_root_certificate`]: #tls"
+)]
 #![warn(missing_docs)]
 
 mod batch;
@@ -107,7 +146,7 @@ pub use config::{ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE};
 pub use config_problem::{ConfigProblem, KeySource, Setting, UrlProblem};
 pub use error::{Error, ErrorKind, NotSent};
 pub use ids::{ConnectionId, InstanceId};
-pub use invalid::{Argument, InvalidInput, Rule};
+pub use invalid::{Argument, CopySide, InvalidInput, Rule};
 pub use location::{Location, MAX_PATH_LEN};
 pub use outcome::{CloudCopyOutcome, Outcome, Reply};
 /// Time for the client: [`Clock`](clock::Clock), [`TokioClock`](clock::TokioClock)

@@ -1,6 +1,6 @@
 //! `Location`: an instance and a path, parsed from the official CLI's syntax.
 
-use crate::{Argument, Error, InstanceId, InvalidInput, Rule, ids::parse_instance};
+use crate::{Argument, CopySide, Error, InstanceId, InvalidInput, Rule, ids::parse_instance};
 
 /// The longest path accepted, in bytes (Linux `PATH_MAX`).
 pub const MAX_PATH_LEN: usize = 4096;
@@ -16,6 +16,8 @@ pub const MAX_PATH_LEN: usize = 4096;
 /// (`s3.101:`, `drive:`; use [`CloudCopy`](crate::CloudCopy)).
 ///
 /// `Display` writes `C.<id>:<path>`, which parses back to the same location.
+/// With the `serde` feature, a location is serialized as that text and
+/// deserialized with `FromStr` (its refusals are the deserializer's errors).
 ///
 /// ```
 /// use vast_api_ext::{InstanceId, Location};
@@ -98,16 +100,27 @@ impl std::str::FromStr for Location {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        let Some((locator, path)) = s.split_once(':') else {
-            return Err(InvalidInput::of(Argument::Location, Rule::MissingColon, s).into());
-        };
-        let instance = parse_locator(locator)?;
-        check_path(path)?;
-        Ok(Self {
-            instance,
-            path: path.to_owned(),
-        })
+        parse(s).map_err(Error::from)
     }
+}
+
+/// A location from its text, as [`FromStr`](std::str::FromStr) reads it.
+fn parse(s: &str) -> Result<Location, InvalidInput> {
+    let Some((locator, path)) = s.split_once(':') else {
+        return Err(InvalidInput::of(Argument::Location, Rule::MissingColon, s));
+    };
+    let instance = parse_locator(locator)?;
+    check_path(path)?;
+    Ok(Location {
+        instance,
+        path: path.to_owned(),
+    })
+}
+
+/// A location from its text, read as the `side` of a copy: a refusal says
+/// which side ([`InvalidInput::copy_side`]).
+pub(crate) fn parse_side(s: &str, side: CopySide) -> Result<Location, InvalidInput> {
+    parse(s).map_err(|invalid| invalid.in_copy(side))
 }
 
 fn parse_locator(locator: &str) -> Result<InstanceId, InvalidInput> {
@@ -137,5 +150,26 @@ fn parse_locator(locator: &str) -> Result<InstanceId, InvalidInput> {
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "C.{}:{}", self.instance, self.path)
+    }
+}
+
+/// The serde form of a location: its text (`"C.6003036:/workspace/"`), read
+/// back with [`FromStr`](std::str::FromStr) and its checks.
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::Location;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+
+    impl Serialize for Location {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Location {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(D::Error::custom)
+        }
     }
 }

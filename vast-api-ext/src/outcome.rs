@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 /// The answer to a successful copy or cancel sync: the fields this crate
 /// reads, and the server's answer as it was received ([`raw`](Self::raw)),
-/// unknown fields included.
+/// unknown fields included. With the `serde` feature it serializes as
+/// `{"message": …, "attempts": …, "raw": …}`, `raw` being the answer as a
+/// JSON value (its text, as a string, if it is not JSON).
 ///
 /// ```
 /// // What a test double of your own can return.
@@ -80,7 +82,8 @@ impl Outcome {
 }
 
 /// The answer to a successful cloud copy: the fields this crate reads, and
-/// the server's answer as it was received ([`raw`](Self::raw)).
+/// the server's answer as it was received ([`raw`](Self::raw)). With the
+/// `serde` feature it serializes as [`Outcome`] does, with `result_url`.
 ///
 /// ```
 /// let outcome = vast_api_ext::CloudCopyOutcome::new(None, Some("https://r/1".into()), 2);
@@ -230,6 +233,49 @@ pub(crate) fn received(seen: &vast_api::Observation) -> Option<Box<str>> {
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Some(text.into_boxed_str())
+}
+
+/// The serde forms of the outcomes: the fields this crate reads, the
+/// attempts, and `raw`, the server's answer as a JSON value (its text, as
+/// a string, if it is not JSON).
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::{CloudCopyOutcome, Outcome};
+    use serde::Serialize;
+    use serde::ser::{SerializeStruct, Serializer};
+
+    /// An answer's text: the JSON value it holds, else the text itself.
+    struct Raw<'a>(&'a str);
+
+    impl Serialize for Raw<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match serde_json::from_str::<serde_json::Value>(self.0) {
+                Ok(value) => value.serialize(serializer),
+                Err(_) => serializer.serialize_str(self.0),
+            }
+        }
+    }
+
+    impl Serialize for Outcome {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut fields = serializer.serialize_struct("Outcome", 3)?;
+            fields.serialize_field("message", &self.message)?;
+            fields.serialize_field("attempts", &self.attempts)?;
+            fields.serialize_field("raw", &Raw(&self.raw()))?;
+            fields.end()
+        }
+    }
+
+    impl Serialize for CloudCopyOutcome {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut fields = serializer.serialize_struct("CloudCopyOutcome", 4)?;
+            fields.serialize_field("message", &self.message)?;
+            fields.serialize_field("result_url", &self.result_url)?;
+            fields.serialize_field("attempts", &self.attempts)?;
+            fields.serialize_field("raw", &Raw(&self.raw()))?;
+            fields.end()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! `Request`: one call as a value, with the operation and the exact JSON body
 //! it sends, so a caller can show a call before making it (`vast --explain`).
 
+use crate::location::parse_side;
 use crate::{
-    Argument, CloudCopy, CloudCopyOutcome, Error, InstanceId, InvalidInput, Location, Operation,
-    Outcome, Rule,
+    Argument, CloudCopy, CloudCopyOutcome, CopySide, Error, InstanceId, InvalidInput, Location,
+    Operation, Outcome, Rule,
 };
 use std::borrow::Cow;
 use vast_api::types;
@@ -11,6 +12,20 @@ use vast_api::types;
 /// One call of the API, with its inputs: what [`Client::send`](crate::Client::send)
 /// sends. [`body`](Self::body) is the JSON the client puts on the wire, built by
 /// the same code as the typed methods, so it can be shown before sending.
+///
+/// With the `serde` feature a request is an object tagged by `operation`,
+/// the operation's [name](Operation::name) with `_` for each space; a cloud
+/// copy has its [fields](CloudCopy) beside the tag. Deserializing runs the
+/// call's checks ([`check`](Self::check)); a copy's refused location names
+/// its side ([`parse_copy`](Self::parse_copy)); unknown fields are refused.
+///
+/// ```json
+/// {"operation": "copy", "src": "C.6003036:/workspace/data/", "dst": "C.7001234:/workspace/"}
+/// {"operation": "cloud_copy", "instance": 6003036, "connection": 1004,
+///  "transfer": "instance_to_cloud", "src": "/workspace/results"}
+/// {"operation": "cancel_sync", "dst": 7001234}
+/// {"operation": "cancel_copy", "dst": 7001234}
+/// ```
 ///
 /// ```
 /// use serde_json::json;
@@ -41,6 +56,31 @@ pub enum Request {
 }
 
 impl Request {
+    /// A copy from the location `src` to the location `dst`, both parsed
+    /// as [`Location`]'s `FromStr` reads them; a refusal names the side that
+    /// was wrong ([`InvalidInput::copy_side`]: "copy source: …", "copy
+    /// destination: …").
+    ///
+    /// ```
+    /// use vast_api_ext::{CopySide, ErrorKind, Request};
+    /// let request = Request::parse_copy("C.6003036:/workspace/data/", "7001234:/workspace/")?;
+    /// assert_eq!(request.body()?["dst_id"], "7001234");
+    ///
+    /// let error = Request::parse_copy("local:/tmp/x", "C.7001234:/workspace/").unwrap_err();
+    /// let ErrorKind::InvalidInput(invalid) = error.kind() else { unreachable!() };
+    /// assert_eq!(invalid.copy_side(), Some(CopySide::Source));
+    /// assert!(error.to_string().starts_with("invalid input: copy source: `local:` paths"));
+    /// # Ok::<(), vast_api_ext::Error>(())
+    /// ```
+    pub fn parse_copy(src: &str, dst: &str) -> Result<Self, Error> {
+        let request = Self::Copy {
+            src: parse_side(src, CopySide::Source)?,
+            dst: parse_side(dst, CopySide::Destination)?,
+        };
+        request.check()?;
+        Ok(request)
+    }
+
     /// The operation this request calls (its method and path are
     /// [`Operation::method`] and [`Operation::path`]).
     pub fn operation(&self) -> Operation {
@@ -90,7 +130,10 @@ impl Request {
 }
 
 /// What a [`Request`] sent with [`Client::send`](crate::Client::send) got
-/// back: the outcome its typed method returns.
+/// back: the outcome its typed method returns. With the `serde` feature it
+/// serializes as its outcome tagged by `operation` as a [`Request`] is:
+/// `{"operation": "cloud_copy", "message": …, "result_url": …, "attempts": 1,
+/// "raw": {…}}`.
 ///
 /// A test double of your own can answer like the client does:
 ///
@@ -217,6 +260,100 @@ where
     builder
         .try_into()
         .map_err(|e| InvalidInput::of(Argument::Request, Rule::Unbuildable, e.to_string()).into())
+}
+
+/// The serde forms of [`Request`] and [`Answer`]: objects tagged by
+/// `operation`, the operation's [name](Operation::name) with `_` for each
+/// space (`"cloud_copy"`).
+#[cfg(feature = "serde")]
+mod serde_form {
+    use super::{Answer, Request};
+    use crate::{CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Outcome};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+
+    /// What a [`Request`] serializes as.
+    #[derive(Serialize)]
+    #[serde(tag = "operation", rename_all = "snake_case")]
+    enum Borrowed<'a> {
+        Copy {
+            src: &'a Location,
+            dst: &'a Location,
+        },
+        CloudCopy(&'a CloudCopy),
+        CancelSync {
+            dst: InstanceId,
+        },
+        CancelCopy {
+            dst: InstanceId,
+        },
+    }
+
+    impl Serialize for Request {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Self::Copy { src, dst } => Borrowed::Copy { src, dst },
+                Self::CloudCopy(request) => Borrowed::CloudCopy(request),
+                Self::CancelSync(dst) => Borrowed::CancelSync { dst: *dst },
+                Self::CancelCopy(dst) => Borrowed::CancelCopy { dst: *dst },
+            }
+            .serialize(serializer)
+        }
+    }
+
+    /// What a [`Request`] is read from: a copy's locations as text, read
+    /// with the side they are ([`Request::parse_copy`]).
+    #[derive(Deserialize)]
+    #[serde(tag = "operation", rename_all = "snake_case", deny_unknown_fields)]
+    enum Form {
+        Copy { src: String, dst: String },
+        CloudCopy(CloudCopy),
+        CancelSync { dst: InstanceId },
+        CancelCopy { dst: InstanceId },
+    }
+
+    impl Form {
+        /// The request, with the checks the call makes ([`Request::check`]).
+        fn build(self) -> Result<Request, Error> {
+            let request = match self {
+                Self::Copy { src, dst } => return Request::parse_copy(&src, &dst),
+                Self::CloudCopy(request) => Request::CloudCopy(request),
+                Self::CancelSync { dst } => Request::CancelSync(dst),
+                Self::CancelCopy { dst } => Request::CancelCopy(dst),
+            };
+            request.check()?;
+            Ok(request)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Request {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Form::deserialize(deserializer)?
+                .build()
+                .map_err(D::Error::custom)
+        }
+    }
+
+    /// What an [`Answer`] serializes as.
+    #[derive(Serialize)]
+    #[serde(tag = "operation", rename_all = "snake_case")]
+    enum AnswerForm<'a> {
+        Copy(&'a Outcome),
+        CloudCopy(&'a CloudCopyOutcome),
+        CancelSync(&'a Outcome),
+        CancelCopy(&'a Outcome),
+    }
+
+    impl Serialize for Answer {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Self::Copy(outcome) => AnswerForm::Copy(outcome),
+                Self::CloudCopy(outcome) => AnswerForm::CloudCopy(outcome),
+                Self::CancelSync(outcome) => AnswerForm::CancelSync(outcome),
+                Self::CancelCopy(outcome) => AnswerForm::CancelCopy(outcome),
+            }
+            .serialize(serializer)
+        }
+    }
 }
 
 #[cfg(test)]

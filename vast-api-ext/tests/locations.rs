@@ -99,6 +99,58 @@ fn bad_locations_say_what_is_wrong() {
 }
 
 #[test]
+fn a_copy_says_which_of_its_locations_was_wrong() {
+    use vast_api_ext::{Argument, CopySide, ErrorKind, Request, Rule};
+    let good = "C.1:/data";
+    for (bad, argument, rule) in [
+        ("local:/tmp", Argument::Location, Rule::Local),
+        ("C.x:/a", Argument::Instance, Rule::NotANumber),
+        ("C.2:/a//b", Argument::LocationPath, Rule::EmptySegment),
+        ("C.2:", Argument::LocationPath, Rule::Empty),
+        ("C.0:/a", Argument::Instance, Rule::Zero),
+    ] {
+        // The same refusal on either side, told apart by its side.
+        let alone = bad.parse::<Location>().unwrap_err().to_string();
+        let alone = alone.strip_prefix("invalid input: ").unwrap();
+        for (src, dst, side, named) in [
+            (bad, good, CopySide::Source, "copy source"),
+            (good, bad, CopySide::Destination, "copy destination"),
+        ] {
+            let error = Request::parse_copy(src, dst).unwrap_err();
+            let ErrorKind::InvalidInput(invalid) = error.kind() else {
+                panic!("{error:?}")
+            };
+            assert_eq!(
+                (invalid.copy_side(), invalid.argument(), invalid.rule()),
+                (Some(side), argument, rule),
+                "{src} -> {dst}"
+            );
+            assert_eq!(invalid.to_string(), format!("{named}: {alone}"));
+            assert_eq!(
+                error.to_string(),
+                format!("invalid input: {named}: {alone}")
+            );
+        }
+    }
+    // The source is read first: both wrong names the source.
+    let both = Request::parse_copy("local:/a", "local:/b").unwrap_err();
+    assert!(both.to_string().starts_with("invalid input: copy source: "));
+    // A location read alone says no side.
+    let ErrorKind::InvalidInput(alone) = "local:/a".parse::<Location>().unwrap_err().into_kind()
+    else {
+        panic!("not invalid input")
+    };
+    assert_eq!(alone.copy_side(), None);
+    assert_eq!(
+        Request::parse_copy("C.1:/a", "2:/b/").unwrap(),
+        Request::Copy {
+            src: "C.1:/a".parse().unwrap(),
+            dst: "C.2:/b/".parse().unwrap(),
+        }
+    );
+}
+
+#[test]
 fn location_new_applies_the_same_path_rule() {
     assert_eq!(
         Location::new(5u64, "/data").unwrap().to_string(),

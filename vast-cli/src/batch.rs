@@ -33,14 +33,18 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> Rendered {
     };
     let mut builder = crate::run::builder(cli);
     if let Some(n) = args.in_flight {
-        builder = builder.pacing(PacingConfig::standard().with_max_in_flight_per_endpoint(n.into()));
+        builder =
+            builder.pacing(PacingConfig::standard().with_max_in_flight_per_endpoint(n.into()));
     }
     let client = match builder.build() {
         Ok(client) => client,
         Err(e) => return output::failure(&e, true),
     };
     let total = requests.len();
-    let progress = Progress::new(show_progress(std::io::stderr().is_terminal(), args.quiet), total);
+    let progress = Progress::new(
+        show_progress(std::io::stderr().is_terminal(), args.quiet),
+        total,
+    );
     let operations: Vec<&'static str> = requests.iter().map(|r| r.operation().name()).collect();
     let printer = Mutex::new(std::io::stdout());
     let options = BatchOptions::new()
@@ -188,9 +192,9 @@ impl Progress {
             Some(u64::try_from(total).unwrap_or(u64::MAX)),
             indicatif::ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} requests, {msg} [{elapsed}]")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} requests, {msg} [{elapsed}]",
+        ) {
             bar.set_style(style);
         }
         let progress = Self(Some(Arc::new(Bar {
@@ -253,7 +257,9 @@ mod tests {
     fn a_line_is_a_checked_request() {
         assert_eq!(
             parse(r#"{"operation":"cancel_copy","dst":7}"#),
-            Ok(Request::CancelCopy(InstanceId::new(7).unwrap_or_else(|e| panic!("{e}"))))
+            Ok(Request::CancelCopy(
+                InstanceId::new(7).unwrap_or_else(|e| panic!("{e}"))
+            ))
         );
         assert!(parse("{").is_err_and(|e| e.starts_with("not JSON")));
         assert!(parse(r#"{"operation":"cancel_sync","dst":0}"#).is_err());
@@ -267,7 +273,10 @@ mod tests {
         };
         let line: serde_json::Value =
             serde_json::from_str(&result_line(3, "cancel sync", &ok())).unwrap_or_default();
-        assert_eq!((line["index"].as_u64(), line["attempts"].as_u64()), (Some(3), Some(2)));
+        assert_eq!(
+            (line["index"].as_u64(), line["attempts"].as_u64()),
+            (Some(3), Some(2))
+        );
         assert_eq!(line["operation"], "cancel sync");
         assert!(line.get("outcome").is_some(), "{line}");
         let refused = || {
@@ -285,7 +294,8 @@ mod tests {
             ErrorKind::NotSent(NotSent::BatchStopped),
         );
         let line: serde_json::Value =
-            serde_json::from_str(&result_line(4, "cancel sync", &Err(refused()))).unwrap_or_default();
+            serde_json::from_str(&result_line(4, "cancel sync", &Err(refused())))
+                .unwrap_or_default();
         assert_eq!(line["error"]["kind"], "rejected", "{line}");
         assert_eq!(line["attempts"], 1, "{line}");
         assert_eq!(worst(&[ok()]), EXIT_OK);

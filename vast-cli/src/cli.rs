@@ -39,6 +39,8 @@ pub struct Cli {
     pub api_key: Option<KeyArg>,
 
     /// Base URL of the API (else env VAST_URL, else https://console.vast.ai)
+    // The doc comment is the option's help text, which shows the URL as typed.
+    #[allow(rustdoc::bare_urls)]
     #[arg(
         long,
         global = true,

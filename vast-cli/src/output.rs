@@ -5,12 +5,12 @@
 //! structured errors (arguments, rules, configuration problems), in the
 //! command line's own terms, never by rewriting the library's text.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use std::borrow::Cow;
 use vast_api_ext::policy::Cause;
 use vast_api_ext::{
-    Answer, Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, NotSent, Request,
-    Rule, Setting, UrlProblem,
+    Answer, Argument, ConfigProblem, Error, ErrorKind, InvalidInput, KeySource, Request, Rule,
+    Setting, UrlProblem,
 };
 
 /// Success.
@@ -156,22 +156,10 @@ pub fn exit_code(error: &Error) -> u8 {
     }
 }
 
-/// A short name for the kind of error, stable for scripts.
+/// A short name for the kind of error, stable for scripts: the library's
+/// [`Error::kind_name`] (`invalid_input`, `no_api_key`, `api`, `timeout`…).
 pub fn kind(error: &Error) -> &'static str {
-    match error.kind() {
-        ErrorKind::InvalidInput(_) => "invalid_input",
-        ErrorKind::Config(p) if p.setting() == Setting::ApiKey => "no_api_key",
-        ErrorKind::Config(_) => "config",
-        ErrorKind::Api { .. } => "api",
-        ErrorKind::Rejected { .. } => "rejected",
-        ErrorKind::Unauthorized { .. } => "unauthorized",
-        ErrorKind::RateLimited { .. } | ErrorKind::NotSent(NotSent::Paced { .. }) => "rate_limited",
-        ErrorKind::Timeout | ErrorKind::NotSent(_) => "timeout",
-        ErrorKind::Transport { .. } => "transport",
-        ErrorKind::Decode { .. } => "decode",
-        ErrorKind::ResponseTooLarge { .. } => "response_too_large",
-        _ => "other",
-    }
+    error.kind_name()
 }
 
 /// Why an input was refused, in the command line's terms: the library's
@@ -273,72 +261,58 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// What a failure shows, whatever it came from.
-struct Shown<'a> {
-    kind: &'a str,
-    status: Option<u16>,
-    code: Option<&'a str>,
-    message: String,
-    operation: Option<&'a str>,
-    attempts: u32,
-    exit: u8,
-}
-
-fn render(shown: Shown<'_>, json_output: bool) -> Rendered {
+/// What a failure prints: `vast: <message>` on stderr or, under `--json`,
+/// `{"error": object}` on stdout, `object` (`kind`, `status`, `code`,
+/// `operation`, `attempts`) given the message and the `exit_status`.
+fn render(object: Value, message: String, exit: u8, json_output: bool) -> Rendered {
     if json_output {
-        let object = json!({
-            "error": {
-                "kind": shown.kind,
-                "status": shown.status,
-                "code": shown.code,
-                "message": shown.message,
-                "operation": shown.operation,
-                "attempts": shown.attempts,
-                "exit_status": shown.exit,
-            }
-        });
+        let mut object = object;
+        object["message"] = message.into();
+        object["exit_status"] = exit.into();
         Rendered {
-            stdout: object.to_string(),
+            stdout: json!({ "error": object }).to_string(),
             stderr: String::new(),
-            code: shown.exit,
+            code: exit,
         }
     } else {
         Rendered {
             stdout: String::new(),
-            stderr: format!("vast: {}", shown.message),
-            code: shown.exit,
+            stderr: format!("vast: {message}"),
+            code: exit,
         }
     }
 }
 
-/// Renders an error: a line on stderr, or a JSON error object on stdout.
+/// The error object of a failure that is not the library's error (a
+/// refused operand, a usage error): the fields of the library's, with
+/// nothing to say of a call.
+fn object_without_call(kind: &str) -> Value {
+    json!({
+        "kind": kind,
+        "status": null,
+        "code": null,
+        "message": null,
+        "operation": null,
+        "attempts": 0,
+    })
+}
+
+/// Renders an error: a line on stderr, or a JSON error object on stdout:
+/// the library's (the serde form of [`Error`]) with the message in the
+/// command line's words ([`message`]) and the exit status added.
 pub fn failure(error: &Error, json_output: bool) -> Rendered {
-    render(
-        Shown {
-            kind: kind(error),
-            status: error.status(),
-            code: error.code(),
-            message: message(error),
-            operation: error.operation().map(|o| o.name()),
-            attempts: error.attempts(),
-            exit: exit_code(error),
-        },
-        json_output,
-    )
+    // The serde form of an error is an object of strings and numbers:
+    // writing it cannot fail, and `render` fills in what it writes anyway.
+    let object = serde_json::to_value(error).unwrap_or_else(|_| object_without_call(kind(error)));
+    render(object, message(error), exit_code(error), json_output)
 }
 
 /// Renders a refused operand or option (exit status 2, nothing sent).
 pub fn input_failure(error: &InputError, json_output: bool) -> Rendered {
     render(
-        Shown {
-            kind: "invalid_input",
-            status: None,
-            code: None,
-            message: one_line(&format!("invalid input: {error}")),
-            operation: None,
-            attempts: 0,
-            exit: EXIT_USAGE,
-        },
+        object_without_call("invalid_input"),
+        one_line(&format!("invalid input: {error}")),
+        EXIT_USAGE,
         json_output,
     )
 }
@@ -359,29 +333,18 @@ pub fn usage_failure(clap_text: &str) -> Rendered {
     } else {
         message
     };
-    let object = json!({
-        "error": {
-            "kind": "usage",
-            "status": null,
-            "code": null,
-            "message": message,
-            "operation": null,
-            "attempts": 0,
-            "exit_status": EXIT_USAGE,
-        }
-    });
-    Rendered {
-        stdout: object.to_string(),
-        stderr: String::new(),
-        code: EXIT_USAGE,
-    }
+    render(
+        object_without_call("usage"),
+        message.to_owned(),
+        EXIT_USAGE,
+        true,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
-    use vast_api_ext::{Client, CloudCopy, InstanceId, Operation, Transfer};
+    use vast_api_ext::{Client, CloudCopy, InstanceId, NotSent, Operation, Transfer};
 
     fn api(status: u16, code: Option<&str>) -> Error {
         Error::for_call(
@@ -657,6 +620,63 @@ mod tests {
             v["error"]["message"],
             "the following required arguments were not provided: --x <X>"
         );
+    }
+
+    #[test]
+    fn the_json_error_object_is_the_librarys_with_the_exit_status() {
+        let errors = [
+            api(404, Some("no_such_instance")),
+            call(Operation::CancelSync, 2, ErrorKind::Timeout),
+            call(Operation::Copy, 0, ErrorKind::NotSent(NotSent::NoTimeLeft)),
+            "s3.1:/a".parse::<vast_api_ext::Location>().unwrap_err(),
+            Error::from(ConfigProblem::NoApiKey),
+        ];
+        for error in errors {
+            let printed: Value = serde_json::from_str(&failure(&error, true).stdout)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut expected = serde_json::to_value(&error).unwrap_or_else(|e| panic!("{e}"));
+            // The message in the command line's words, and its exit status.
+            expected["message"] = message(&error).into();
+            expected["exit_status"] = exit_code(&error).into();
+            assert_eq!(printed, json!({ "error": expected }), "{error:?}");
+            assert_eq!(printed["error"]["kind"], error.kind_name());
+        }
+        // Where the command line has no words of its own, the object is the
+        // library's as it is.
+        let error = api(500, None);
+        let printed: Value =
+            serde_json::from_str(&failure(&error, true).stdout).unwrap_or_else(|e| panic!("{e}"));
+        let library = serde_json::to_value(&error).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(printed["error"]["message"], library["message"]);
+    }
+
+    #[test]
+    fn every_json_error_object_has_the_same_fields() {
+        let keys = |r: Rendered| {
+            let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}"));
+            let object = v["error"].as_object().cloned().unwrap_or_default();
+            object.keys().cloned().collect::<Vec<_>>()
+        };
+        let expected = [
+            "attempts",
+            "code",
+            "exit_status",
+            "kind",
+            "message",
+            "operation",
+            "status",
+        ];
+        let mut library = keys(failure(&api(404, None), true));
+        library.sort();
+        assert_eq!(library, expected);
+        for other in [
+            input_failure(&InputError::operands("copy takes 2 operands"), true),
+            usage_failure("error: unexpected argument"),
+        ] {
+            let mut keys = keys(other);
+            keys.sort();
+            assert_eq!(keys, expected);
+        }
     }
 
     #[test]

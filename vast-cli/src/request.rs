@@ -20,7 +20,9 @@ pub fn build(command: &Command) -> Result<Request, InputError> {
         Command::Cancel(CancelCommand::Sync(args)) => cancel_sync(args),
         Command::Cancel(CancelCommand::Copy(args)) => cancel_copy(args),
         Command::Completions(_) => Err(InputError::operands("`vast completions` sends no request")),
-        Command::Batch(_) => Err(InputError::operands("`vast batch` reads its requests from FILE")),
+        Command::Batch(_) => Err(InputError::operands(
+            "`vast batch` reads its requests from FILE",
+        )),
     }
 }
 

@@ -79,7 +79,10 @@ async fn every_line_is_sent_and_every_result_is_a_json_line() {
         assert_eq!(line["index"], i, "{line}");
         assert_eq!(line["operation"], operations[i % 4], "{line}");
         assert_eq!(line["attempts"], 1, "{line}");
-        assert!(line.get("outcome").is_some() && line.get("error").is_none(), "{line}");
+        assert!(
+            line.get("outcome").is_some() && line.get("error").is_none(),
+            "{line}"
+        );
     }
     assert_eq!(m.applied().len(), 8);
     assert_eq!(m.applied_count(Operation::CancelCopy), 2);
@@ -126,7 +129,12 @@ async fn the_batch_stops_at_its_first_failure_unless_told_to_keep_going() {
         let failed: Vec<_> = lines
             .iter()
             .filter(|l| l.get("error").is_some())
-            .map(|l| (l["index"].as_u64().unwrap_or(99), l["error"]["kind"].clone()))
+            .map(|l| {
+                (
+                    l["index"].as_u64().unwrap_or(99),
+                    l["error"]["kind"].clone(),
+                )
+            })
             .collect();
         if keep_going {
             assert_eq!(failed, [(2, json!("rejected"))]);
@@ -165,8 +173,8 @@ async fn what_explain_printed_is_accepted_as_a_line() {
 async fn on_a_terminal_the_progress_bar_is_drawn_unless_quiet() {
     let m = mock().await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let jobs = dir.path().join("jobs.jsonl");
-    std::fs::write(&jobs, jobs()).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("jobs.jsonl");
+    std::fs::write(&file, jobs()).unwrap_or_else(|e| panic!("{e}"));
     let vast = std::path::Path::new(env!("CARGO_BIN_EXE_vast"));
     for quiet in [false, true] {
         let command = format!(
@@ -174,7 +182,7 @@ async fn on_a_terminal_the_progress_bar_is_drawn_unless_quiet() {
             vast.display(),
             m.uri(),
             if quiet { "--quiet " } else { "" },
-            jobs.display()
+            file.display()
         );
         let o = tokio::task::spawn_blocking(move || {
             std::process::Command::new("script")

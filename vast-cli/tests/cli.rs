@@ -1360,11 +1360,12 @@ async fn each_completion_script_names_every_command_and_the_official_switches() 
         ("powershell", |path| format!("'vast;{}'", path.join(";"))),
         ("elvish", |path| format!("&'vast;{}'=", path.join(";"))),
     ];
-    let commands: [&[&str]; 5] = [
+    let commands: [&[&str]; 6] = [
         &["copy"],
         &["cloud", "copy"],
         &["cancel", "sync"],
         &["cancel", "copy"],
+        &["batch"],
         &["completions"],
     ];
     for (shell, form) in forms {
@@ -1386,6 +1387,7 @@ async fn each_completion_script_names_every_command_and_the_official_switches() 
             "max-attempts",
             "transfer",
             "dst_id",
+            "keep-going",
         ] {
             assert!(script.contains(option), "{shell}: no {option}");
         }

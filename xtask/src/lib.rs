@@ -199,7 +199,7 @@ pub fn render(root: &Path) -> Result<(Vec<Output>, Vec<String>), String> {
     Ok((outputs, merged.notes))
 }
 
-/// What [`write`] did beyond writing: the merge's notes, and the API change
+/// What [`write()`] did beyond writing: the merge's notes, and the API change
 /// report when the merged spec changed.
 #[derive(Debug)]
 pub struct Written {

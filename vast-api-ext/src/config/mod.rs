@@ -39,7 +39,7 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 /// | random source of the backoff's jitter | `fastrand::f64` |
 /// | largest response body read | 1 MiB ([`vast_api::DEFAULT_MAX_BODY_BYTES`]) |
 /// | `User-Agent` | `vast-api/<v> vast-api-ext/<v>`, plus the suffix |
-/// | TLS | the build's TLS feature (`rustls` by default; see [`vast_api::tls`]), the platform's trust store plus [`add_root_certificate`](Self::add_root_certificate)'s |
+/// | TLS | the build's TLS feature (`rustls` by default; see [`vast_api::tls`]), the platform's trust store plus [`add_root_certificate`]'s |
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -50,6 +50,16 @@ pub(crate) fn connect_timeout(attempt: Duration) -> Duration {
 ///     .build()?;
 /// # Ok::<(), vast_api_ext::Error>(())
 /// ```
+///
+#[cfg_attr(
+    any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"),
+    doc = "[`add_root_certificate`]: Self::add_root_certificate"
+)]
+// Without a TLS feature there is no such method: the link names the TLS docs.
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")),
+    doc = "[`add_root_certificate`]: crate#tls"
+)]
 #[must_use]
 pub struct ClientBuilder<C = Client> {
     settings: Settings,

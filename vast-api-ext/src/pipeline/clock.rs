@@ -9,6 +9,13 @@
 //! timeout and the call's deadline hold. On the real clock both are tokio's
 //! `sleep`; on the virtual clock a sleep moves virtual time forward at once,
 //! while a timer fires only when virtual time reaches it.
+//!
+// Without `test-util`, the link leads to `ClientBuilder::clock`, whose docs
+// name the feature (`cargo doc` warns of no broken link).
+#![cfg_attr(
+    not(any(test, feature = "test-util")),
+    doc = "[`VirtualClock`]: crate::ClientBuilder::clock"
+)]
 
 use std::future::Future;
 use std::pin::Pin;

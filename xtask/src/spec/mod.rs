@@ -20,7 +20,7 @@
 //!   what it points at; a schema reference is carried into the merged
 //!   `components/schemas` under the component's name (or the name the table
 //!   pins for a body that uses it), with what it refers to in turn
-//!   ([`schemas`]). Two documents' components of one name that differ are
+//!   (`schemas.rs`). Two documents' components of one name that differ are
 //!   refused, as is a cycle or a reference to another file.
 //! - **Operations are matched by method and path**, the only identity on
 //!   the wire; a path matches with or without its trailing slash (the
