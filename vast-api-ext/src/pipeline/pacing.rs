@@ -344,7 +344,14 @@ mod tests {
         });
         // The queued call races its deadline on the clock: 5 s of virtual time.
         assert_eq!(clock.advance_to_next_timer().await, Duration::from_secs(5));
-        assert_eq!(queued.await.unwrap(), Err(NoSlot::DeadlinePassed));
+        // …and says how long it waited, behind the one request in flight.
+        assert_eq!(
+            queued.await.unwrap(),
+            Err(NoSlot::Queued {
+                waited: Duration::from_secs(5),
+                ahead: 1
+            })
+        );
         drop(held);
     }
 
