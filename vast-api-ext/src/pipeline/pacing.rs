@@ -55,6 +55,15 @@ impl Pacer {
     }
 }
 
+/// A call counted among an endpoint's waiting calls, until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Why no slot was given: nothing is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NoSlot {
@@ -194,10 +203,11 @@ impl Pacing {
     ) -> Result<tokio::sync::SemaphorePermit<'a>, NoSlot> {
         let in_flight = self.permits - pacer.in_flight.available_permits().min(self.permits);
         let ahead = in_flight + pacer.waiting.fetch_add(1, Ordering::Relaxed);
+        // Counted out when the wait ends, or when the call is dropped in it.
+        let _waiting = Waiting(&pacer.waiting);
         let started = clock.now();
         let acquire = std::pin::pin!(pacer.in_flight.acquire());
         let acquired = within(clock, || deadline.remaining(clock), acquire).await;
-        pacer.waiting.fetch_sub(1, Ordering::Relaxed);
         let queued = || NoSlot::Queued {
             waited: clock.now().saturating_duration_since(started),
             ahead,
@@ -352,6 +362,27 @@ mod tests {
                 ahead: 1
             })
         );
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_while_it_waits_is_no_longer_counted_ahead() {
+        let clock = Arc::new(VirtualClock::new());
+        let p = Arc::new(Pacing::new(&PacingConfig::standard(), MAX_RETRY_AFTER));
+        let op = Operation::Copy;
+        let held = p.slot(&*clock, op, far(&clock)).await;
+        assert!(matches!(held, Ok(Some(_))));
+        let (waiter, waiting_clock) = (p.clone(), clock.clone());
+        let deadline = far(&clock);
+        let queued =
+            tokio::spawn(async move { waiter.slot(&*waiting_clock, op, deadline).await.is_ok() });
+        let waiting = || p.pacers[op.index()].waiting.load(Ordering::Relaxed);
+        while waiting() == 0 {
+            tokio::task::yield_now().await;
+        }
+        queued.abort();
+        assert!(queued.await.is_err_and(|e| e.is_cancelled()));
+        assert_eq!(waiting(), 0);
         drop(held);
     }
 
