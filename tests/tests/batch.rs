@@ -183,10 +183,13 @@ async fn a_batch_that_stops_at_its_first_failure_sends_nothing_after_it() {
     let requests: Vec<Request> = (0..10)
         .map(|i| Request::CancelSync(InstanceId::new(4000 + i).unwrap()))
         .collect();
+    // Four requests in the client at once: three wait for the endpoint's
+    // one turn behind the one in flight, and none of them is sent after the
+    // failure.
     let results = client(&mock, 1)
         .send_all(
             requests,
-            BatchOptions::new().concurrency(1).keep_going(false),
+            BatchOptions::new().concurrency(4).keep_going(false),
         )
         .await;
     let ends: Vec<End> = results

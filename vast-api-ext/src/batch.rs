@@ -87,7 +87,8 @@ pub enum BatchEvent<'a> {
         /// The request's position.
         index: usize,
     },
-    /// A failed attempt is retried: attempt `attempt` (2, 3, …) comes next.
+    /// A failed attempt is to be retried: attempt `attempt` (2, 3, …)
+    /// comes after the backoff, unless the call's deadline ends it first.
     Retried {
         /// The request's position.
         index: usize,
@@ -106,14 +107,51 @@ pub enum BatchEvent<'a> {
 
 type Hook = Arc<dyn Fn(BatchEvent<'_>) + Send + Sync>;
 
-tokio::task_local! {
-    /// The retry event of the request whose call runs in this task.
-    static ON_RETRY: Arc<dyn Fn(u32) + Send + Sync>;
+/// What the attempt loop of a batch's request needs from its batch.
+struct Member {
+    /// The request's position, for its retry event.
+    index: usize,
+    hook: Option<Hook>,
+    /// Set when a request of a batch that stops at its first failure
+    /// failed; `None` when the batch keeps going.
+    stop: Option<Arc<AtomicBool>>,
 }
 
-/// Called by the attempt loop before attempt `attempt` of a retried call.
+tokio::task_local! {
+    /// The batch of the request whose call runs in this task, if any.
+    static MEMBER: Member;
+}
+
+/// Called by the attempt loop when a retry of its call is scheduled:
+/// attempt `attempt` comes next, unless the deadline ends the call first.
 pub(crate) fn retrying(attempt: u32) {
-    let _ = ON_RETRY.try_with(|on_retry| on_retry(attempt));
+    let _ = MEMBER.try_with(|m| {
+        if let Some(hook) = &m.hook {
+            hook(BatchEvent::Retried {
+                index: m.index,
+                attempt,
+            });
+        }
+    });
+}
+
+/// Whether this task's call belongs to a batch that has stopped: checked by
+/// the attempt loop once the call has its turn at the endpoint, before its
+/// first attempt, so a request queued behind the one that failed is not sent.
+pub(crate) fn stopped() -> bool {
+    MEMBER
+        .try_with(|m| m.stop.as_ref().is_some_and(|s| s.load(Ordering::Acquire)))
+        .unwrap_or(false)
+}
+
+/// Called by the attempt loop when its call fails, while it still holds its
+/// turn at the endpoint: the batch stops before the next request's turn.
+pub(crate) fn failed() {
+    let _ = MEMBER.try_with(|m| {
+        if let Some(stop) = &m.stop {
+            stop.store(true, Ordering::Release);
+        }
+    });
 }
 
 impl Client {
@@ -180,6 +218,7 @@ impl Client {
         hook: Option<Hook>,
     ) -> Vec<Result<Answer, Error>> {
         let requests: Vec<Request> = requests.into_iter().collect();
+        let operations: Vec<_> = requests.iter().map(Request::operation).collect();
         let mut results: Vec<Option<Result<Answer, Error>>> = std::iter::repeat_with(|| None)
             .take(requests.len())
             .collect();
@@ -194,17 +233,11 @@ impl Client {
                     break permit;
                 }
                 if let Some(done) = running.join_next().await {
-                    let (index, result) =
-                        done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-                    results[index] = Some(result);
+                    record(&mut results, done);
                 }
             };
             if stopped.load(Ordering::Acquire) {
-                let result = Err(Error::for_call(
-                    request.operation(),
-                    0,
-                    ErrorKind::NotSent(NotSent::BatchStopped),
-                ));
+                let result = Err(not_sent(request.operation()));
                 if let Some(hook) = &hook {
                     hook(BatchEvent::Finished {
                         index,
@@ -217,17 +250,15 @@ impl Client {
             let (client, hook, stopped) = (self.clone(), hook.clone(), stopped.clone());
             running.spawn(async move {
                 let _permit = permit;
-                let result = match &hook {
-                    None => client.send(&request).await,
-                    Some(hook) => {
-                        hook(BatchEvent::Started { index });
-                        let on_retry: Arc<dyn Fn(u32) + Send + Sync> = {
-                            let hook = hook.clone();
-                            Arc::new(move |attempt| hook(BatchEvent::Retried { index, attempt }))
-                        };
-                        ON_RETRY.scope(on_retry, client.send(&request)).await
-                    }
+                if let Some(hook) = &hook {
+                    hook(BatchEvent::Started { index });
+                }
+                let member = Member {
+                    index,
+                    hook: hook.clone(),
+                    stop: (!options.keep_going).then(|| stopped.clone()),
                 };
+                let result = MEMBER.scope(member, client.send(&request)).await;
                 if result.is_err() && !options.keep_going {
                     stopped.store(true, Ordering::Release);
                 }
@@ -241,13 +272,30 @@ impl Client {
             });
         }
         while let Some(done) = running.join_next().await {
-            let (index, result) =
-                done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-            results[index] = Some(result);
+            record(&mut results, done);
         }
+        // A result is missing only if the runtime cancelled its task (it is
+        // shutting down): that request is not known to have been sent.
         results
             .into_iter()
-            .map(|result| result.unwrap_or_else(|| unreachable!("every index is filled")))
+            .zip(operations)
+            .map(|(result, op)| result.unwrap_or_else(|| Err(not_sent(op))))
             .collect()
+    }
+}
+
+/// The error of a request a stopped batch did not send.
+fn not_sent(op: crate::Operation) -> Error {
+    Error::for_call(op, 0, ErrorKind::NotSent(NotSent::BatchStopped))
+}
+
+type Done = Result<(usize, Result<Answer, Error>), tokio::task::JoinError>;
+
+/// A finished task's result at its index; a task's panic goes on.
+fn record(results: &mut [Option<Result<Answer, Error>>], done: Done) {
+    match done {
+        Ok((index, result)) => results[index] = Some(result),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => {}
     }
 }

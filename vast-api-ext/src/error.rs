@@ -101,8 +101,8 @@ pub enum ErrorKind {
 #[non_exhaustive]
 pub enum NotSent {
     /// No time was left for an attempt: a zero timeout or deadline, or the
-    /// call's deadline came while it waited for the endpoint's request in
-    /// flight, or at its turn.
+    /// call's deadline came at its turn (one that waited for requests in
+    /// flight is [`Queued`](Self::Queued)).
     NoTimeLeft,
     /// The client is pacing this endpoint after a `429`, and the endpoint's
     /// next turn, `next_turn` from now, is after the call's deadline.

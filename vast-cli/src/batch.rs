@@ -21,6 +21,15 @@ const EXPLAIN: &str = "vast: explain: ";
 /// Runs the batch; the exit status is the worst of the results' (the same
 /// table as the single commands), or 2 when a line is refused.
 pub fn run(cli: &Cli, args: &BatchArgs) -> Rendered {
+    if cli.explain {
+        return Rendered {
+            stdout: String::new(),
+            stderr: "vast: batch: --explain shows one command's request; a batch's lines are \
+                     requests already (see `vast batch --help`)"
+                .to_owned(),
+            code: EXIT_USAGE,
+        };
+    }
     let requests = match read(&args.file) {
         Ok(requests) => requests,
         Err(refusals) => {
@@ -56,9 +65,11 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> Rendered {
         BatchEvent::Retried { .. } => bar.retried(),
         BatchEvent::Finished { index, result } => {
             let line = result_line(index, operations[index], result);
-            let mut out = printer.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
+            bar.suspended(|| {
+                let mut out = printer.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            });
             bar.finished(result.is_ok());
         }
         _ => {}
@@ -147,7 +158,13 @@ pub fn result_line(index: usize, operation: &str, result: &Result<Answer, Error>
         Err(error) => {
             let object: serde_json::Value =
                 serde_json::from_str(&output::failure(error, true).stdout).unwrap_or_default();
-            ("error", object["error"].clone(), error.attempts())
+            let mut object = object["error"].clone();
+            // A request the stopped batch did not send adds nothing to the
+            // batch's exit status ([`worst`]): its object says so.
+            if is_stopped(error) {
+                object["exit_status"] = serde_json::Value::Null;
+            }
+            ("error", object, error.attempts())
         }
     };
     let mut line = serde_json::Map::new();
@@ -166,10 +183,14 @@ pub fn worst(results: &[Result<Answer, Error>]) -> u8 {
     results
         .iter()
         .filter_map(|r| r.as_ref().err())
-        .filter(|e| !matches!(e.kind(), ErrorKind::NotSent(NotSent::BatchStopped)))
+        .filter(|e| !is_stopped(e))
         .map(output::exit_code)
         .max()
         .unwrap_or(EXIT_OK)
+}
+
+fn is_stopped(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::NotSent(NotSent::BatchStopped))
 }
 
 /// The progress bar (indicatif), or nothing; its message counts failures
@@ -233,6 +254,15 @@ impl Progress {
         }
     }
 
+    /// Runs `write` with the bar cleared (a result line on a terminal that
+    /// also shows the bar would be torn by a redraw), or just runs it.
+    fn suspended(&self, write: impl FnOnce()) {
+        match &self.0 {
+            Some(b) => b.bar.suspend(write),
+            None => write(),
+        }
+    }
+
     fn done(&self) {
         if let Some(b) = &self.0 {
             b.bar.finish();
@@ -251,6 +281,27 @@ mod tests {
         assert!(!show_progress(true, true));
         assert!(!show_progress(false, false));
         assert!(!show_progress(false, true));
+    }
+
+    #[test]
+    fn the_examples_in_the_help_and_the_readme_are_requests() {
+        use clap::CommandFactory;
+        let readme = include_str!("../README.md");
+        let help = Cli::command()
+            .find_subcommand("batch")
+            .and_then(|batch| batch.get_after_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let examples: Vec<&str> = readme
+            .lines()
+            .chain(help.lines())
+            .map(str::trim)
+            .filter(|l| l.starts_with("{\"operation\""))
+            .collect();
+        assert!(examples.len() >= 7, "{examples:?}");
+        for example in examples {
+            assert!(parse(example).is_ok(), "{example}: {:?}", parse(example));
+        }
     }
 
     #[test]

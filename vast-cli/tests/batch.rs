@@ -114,37 +114,53 @@ async fn the_batch_stops_at_its_first_failure_unless_told_to_keep_going() {
     let input: String = (1..=6)
         .map(|i| format!("{}\n", json!({"operation": "cancel_sync", "dst": i})))
         .collect();
-    for keep_going in [false, true] {
+    // With 4 requests in the client at once, 3 of them wait for the
+    // endpoint's turn behind the first: after the failure, none is sent.
+    for (keep_going, concurrency) in [(false, "1"), (false, "4"), (true, "4")] {
         let m = mock().await;
         m.fault(Operation::CancelSync, When::instance(3), Fault::Rejected);
-        let mut args = vec!["batch", "--concurrency", "1"];
+        let mut args = vec!["batch", "--concurrency", concurrency];
         if keep_going {
             args.push("--keep-going");
         }
         let o = vast(&m, &args, input.clone()).await;
         // A refusal is exit status 1, the worst here.
-        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         let lines = lines_of(&o);
         assert_eq!(lines.len(), 6);
-        let failed: Vec<_> = lines
+        let mut failed: Vec<_> = lines
             .iter()
             .filter(|l| l.get("error").is_some())
             .map(|l| {
+                let e = &l["error"];
                 (
                     l["index"].as_u64().unwrap_or(99),
-                    l["error"]["kind"].clone(),
+                    e["kind"].clone(),
+                    e["exit_status"].clone(),
                 )
             })
             .collect();
+        failed.sort_by_key(|f| f.0);
         if keep_going {
-            assert_eq!(failed, [(2, json!("rejected"))]);
+            assert_eq!(failed, [(2, json!("rejected"), json!(1))]);
             assert_eq!(m.requests().len(), 6);
         } else {
-            assert_eq!(failed.len(), 4, "{failed:?}");
-            assert_eq!(failed[0], (2, json!("rejected")));
-            assert_eq!(m.requests().len(), 3, "nothing after the failure");
+            let mut want = vec![(2, json!("rejected"), json!(1))];
+            want.extend((3..6).map(|i| (i, json!("batch_stopped"), Value::Null)));
+            assert_eq!(failed, want, "{args:?}");
+            assert_eq!(m.requests().len(), 3, "{args:?}: nothing after the failure");
         }
     }
+}
+
+#[tokio::test]
+async fn explain_is_refused_with_a_batch() {
+    let m = mock().await;
+    let input = format!("{}\n", json!({"operation": "cancel_sync", "dst": 7}));
+    let o = vast(&m, &["--explain", "batch"], input).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--explain"), "{}", stderr(&o));
+    assert!(m.requests().is_empty());
 }
 
 #[tokio::test]

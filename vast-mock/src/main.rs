@@ -28,8 +28,9 @@ struct Args {
     /// many milliseconds (per API key), as Vast does. Default: no limit.
     #[arg(long)]
     min_interval_ms: Option<u64>,
-    /// Send every answer this many milliseconds late (a server that takes
-    /// its time, for benchmarks of concurrent clients). Default: at once.
+    /// Send the answer to every valid request this many milliseconds late (a
+    /// server that takes its time, for benchmarks of concurrent clients;
+    /// refusals still go at once). Default: at once.
     #[arg(long, value_name = "MS")]
     delay_ms: Option<u64>,
     /// Answer 413 to a request whose body is larger than this many bytes,

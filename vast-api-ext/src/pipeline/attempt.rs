@@ -103,6 +103,11 @@ impl Pipeline {
                     }));
                 }
             };
+            // A batch that stopped while this call waited for its turn:
+            // nothing is sent.
+            if n == 0 && crate::batch::stopped() {
+                return Err(Error::for_call(op, 0, not_sent(NotSent::BatchStopped)));
+            }
             let limit = deadline.remaining(clock).min(self.timeout);
             if limit.is_zero() {
                 // The turn came at the deadline: nothing is sent (an attempt
@@ -120,9 +125,9 @@ impl Pipeline {
                 .instrument(attempt_span.clone())
                 .await
                 .unwrap_or_else(|| Err(ErrorKind::Timeout.into()));
-            drop(slot);
             let failed = match result {
                 Ok(value) => {
+                    drop(slot);
                     attempt_span.record("status", 200);
                     self.pacing.succeeded(op);
                     self.quota.refund(taken);
@@ -132,6 +137,16 @@ impl Pipeline {
             };
             let error = Error::for_call(op, n, failed.kind);
             let failure = error.failure();
+            let retried = failure
+                .map(classify)
+                .is_some_and(|v| v.retries(op, self.retry.retry_non_idempotent()));
+            let last_attempt = n >= self.retry.max_attempts() || !retried;
+            // A batch that stops at a failure stops before the next
+            // request's turn: told while this call still holds its turn.
+            if last_attempt {
+                crate::batch::failed();
+            }
+            drop(slot);
             if let Some(status) = error.status() {
                 attempt_span.record("status", status);
             }
@@ -139,23 +154,23 @@ impl Pipeline {
             if matches!(failure, Some(Failure::Status(429) | Failure::TooLarge(429))) {
                 self.pacing.throttled(clock, op, failed.retry_after);
             }
-            let retried = failure
-                .map(classify)
-                .is_some_and(|v| v.retries(op, self.retry.retry_non_idempotent()));
-            if n >= self.retry.max_attempts() || !retried {
+            if last_attempt {
                 tracing::debug!(?failure, "not retried");
                 return Err(error);
             }
             let Some(wait) = before_retry(&self.retry, n, failed.retry_after, &self.rng) else {
                 tracing::debug!(?failed.retry_after, "Retry-After is longer than allowed; giving up");
+                crate::batch::failed();
                 return Err(error);
             };
             if deadline.crossed_by(clock, wait) {
                 tracing::debug!(?wait, "the wait would cross the deadline; giving up");
+                crate::batch::failed();
                 return Err(error);
             }
             let Some(cost) = self.quota.acquire(failure == Some(Failure::Timeout)) else {
                 tracing::debug!("retry quota exhausted; giving up");
+                crate::batch::failed();
                 return Err(error);
             };
             taken += cost;
