@@ -187,6 +187,22 @@ async fn what_explain_printed_is_accepted_as_a_line() {
 /// `--quiet` turns it off. Without one (every other test here), no bar.
 #[tokio::test]
 async fn on_a_terminal_the_progress_bar_is_drawn_unless_quiet() {
+    // A machine with no pseudo-terminals (or no `script`) cannot run this;
+    // the decision itself is unit-tested in src/batch.rs
+    // (`the_bar_is_drawn_only_on_a_terminal_and_not_when_quiet`).
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let has_pty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/ptmx")
+        .is_ok();
+    if !(has_script && has_pty) {
+        eprintln!("no pseudo-terminal here (script: {has_script}, /dev/ptmx: {has_pty})");
+        return;
+    }
     let m = mock().await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("jobs.jsonl");
