@@ -215,3 +215,42 @@ async fn a_batch_that_stops_at_its_first_failure_sends_nothing_after_it() {
         "cancel sync was not sent: the batch stopped at an earlier request's failure"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_than_the_concurrency_are_in_the_client_at_once() {
+    let mock = MockServer::builder().api_key(KEY).start().await.unwrap();
+    // Every answer a little late, so that calls overlap.
+    for op in Operation::ALL {
+        mock.fault(
+            op,
+            When::Always,
+            Fault::DelayHeaders(Duration::from_millis(20)),
+        );
+    }
+    let in_client = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (now, peak) = (in_client.clone(), most.clone());
+    let results = client(&mock, 8)
+        .send_all_with(
+            (0..24).map(request),
+            BatchOptions::new().concurrency(3),
+            move |event| match event {
+                BatchEvent::Started { .. } => {
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(n, Ordering::SeqCst);
+                }
+                BatchEvent::Finished { .. } => {
+                    now.fetch_sub(1, Ordering::SeqCst);
+                }
+                _ => {}
+            },
+        )
+        .await;
+    assert!(results.iter().all(Result::is_ok));
+    let most = most.load(Ordering::SeqCst);
+    assert!(
+        (1..=3).contains(&most),
+        "{most} requests in the client at once"
+    );
+    assert_eq!(mock.applied().len(), 24);
+}
