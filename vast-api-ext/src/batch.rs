@@ -105,7 +105,8 @@ pub enum BatchEvent<'a> {
     },
 }
 
-type Hook = Arc<dyn Fn(BatchEvent<'_>) + Send + Sync>;
+/// The event callback of [`Client::send_all_with`].
+pub(crate) type Hook = Arc<dyn Fn(BatchEvent<'_>) + Send + Sync>;
 
 /// What the attempt loop of a batch's request needs from its batch.
 struct Member {
@@ -211,7 +212,7 @@ impl Client {
             .await
     }
 
-    async fn run_batch(
+    pub(crate) async fn run_batch(
         &self,
         requests: impl IntoIterator<Item = Request>,
         options: BatchOptions,

@@ -216,11 +216,7 @@ impl Client {
         requests: impl IntoIterator<Item = Request>,
         options: BatchOptions,
     ) -> Vec<Result<Answer, Error>> {
-        let requests: Vec<Request> = requests.into_iter().collect();
-        match (self.cannot_wait(), &self.runtime.0) {
-            (None, Some(runtime)) => runtime.block_on(self.inner.send_all(requests, options)),
-            _ => self.refused_all(&requests),
-        }
+        self.wait_all(requests, options, None)
     }
 
     /// [`crate::Client::send_all_with`], waiting for every result; `on_event`
@@ -232,13 +228,7 @@ impl Client {
         options: BatchOptions,
         on_event: impl Fn(BatchEvent<'_>) + Send + Sync + 'static,
     ) -> Vec<Result<Answer, Error>> {
-        let requests: Vec<Request> = requests.into_iter().collect();
-        match (self.cannot_wait(), &self.runtime.0) {
-            (None, Some(runtime)) => {
-                runtime.block_on(self.inner.send_all_with(requests, options, on_event))
-            }
-            _ => self.refused_all(&requests),
-        }
+        self.wait_all(requests, options, Some(Arc::new(on_event)))
     }
 
     /// [`crate::Client::send`], waiting for its answer.
@@ -290,19 +280,28 @@ impl Client {
         }
     }
 
-    /// Every request's result when the batch cannot run at all: the
-    /// reason, for each.
-    fn refused_all(&self, requests: &[Request]) -> Vec<Result<Answer, Error>> {
-        requests
-            .iter()
-            .map(|request| {
-                Err(Error::for_call(
-                    request.operation(),
-                    0,
-                    why_not(self.cannot_wait()),
-                ))
-            })
-            .collect()
+    /// A batch run to completion on the owned runtime; when this thread
+    /// cannot wait ([`cannot_wait`](Self::cannot_wait)), nothing is sent and
+    /// every request's result is the reason.
+    fn wait_all(
+        &self,
+        requests: impl IntoIterator<Item = Request>,
+        options: BatchOptions,
+        hook: Option<crate::batch::Hook>,
+    ) -> Vec<Result<Answer, Error>> {
+        let requests: Vec<Request> = requests.into_iter().collect();
+        match (self.cannot_wait(), &self.runtime.0) {
+            (None, Some(runtime)) => {
+                runtime.block_on(self.inner.run_batch(requests, options, hook))
+            }
+            _ => requests
+                .iter()
+                .map(|request| {
+                    let why = why_not(self.cannot_wait());
+                    Err(Error::for_call(request.operation(), 0, why))
+                })
+                .collect(),
+        }
     }
 }
 

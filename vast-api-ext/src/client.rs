@@ -6,12 +6,10 @@
 
 use crate::outcome::received;
 use crate::pipeline::Pipeline;
-use crate::response::{
-    Answered, Verdict, api_error, check, cloud_copy_error, serialized_error, serialized_rejection,
-};
+use crate::response::{Answered, Verdict, check, serialized_rejection};
 use crate::{
-    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, Error, ErrorKind, InstanceId, Location,
-    Operation, Outcome, Reply, Request,
+    Answer, ClientBuilder, CloudCopy, CloudCopyOutcome, Error, InstanceId, Location, Operation,
+    Outcome, Reply, Request,
 };
 use progenitor_client::{Error as RawError, ResponseValue};
 use std::future::Future;
@@ -126,7 +124,6 @@ impl Client {
                 op,
                 |generated| generated.copy().body(body.clone()).send(),
                 Answered::rejection,
-                api_error,
             )
             .await?;
         Ok(Outcome {
@@ -158,7 +155,6 @@ impl Client {
                 op,
                 |generated| generated.cloud_copy().body(body.clone()).send(),
                 Answered::rejection,
-                cloud_copy_error,
             )
             .await?;
         Ok(CloudCopyOutcome {
@@ -187,7 +183,6 @@ impl Client {
                 op,
                 |generated| generated.cancel_sync().body(body.clone()).send(),
                 Answered::rejection,
-                api_error,
             )
             .await?;
         Ok(Outcome {
@@ -282,9 +277,7 @@ impl Client {
         T: serde::Serialize,
         E: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
     {
-        let ((value, raw), attempts) = self
-            .call_with(op, send, serialized_rejection::<T>, serialized_error::<E>)
-            .await?;
+        let ((value, raw), attempts) = self.call_with(op, send, serialized_rejection::<T>).await?;
         Ok(Reply {
             value,
             attempts,
@@ -295,7 +288,7 @@ impl Client {
     /// The path of every call, generic or typed: each attempt is one call
     /// of the generated client (`send`, its answer's status and body
     /// observed), its result checked by [`check`] with the answer's
-    /// `verdict` and the `documented` errors' mapping, run by the client's
+    /// `verdict`, run by the client's
     /// pipeline. The attempt's time limit covers reading the body, in
     /// `send` or in `check`. A success comes with its body as received
     /// ([`received`]): the observation is the successful attempt's own,
@@ -305,12 +298,11 @@ impl Client {
         op: Operation,
         send: F,
         verdict: Verdict<T>,
-        documented: fn(u16, E) -> ErrorKind,
     ) -> Result<((T, Option<Box<str>>), u32), Error>
     where
         F: Fn(&'c vast_api::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-        E: std::fmt::Debug + Send + Sync + 'static,
+        E: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
     {
         let pipeline = &self.inner.pipeline;
         let generated = &self.inner.generated;
@@ -319,15 +311,7 @@ impl Client {
                 // Pinned here, so `observe` holds a pointer, not a copy.
                 let sent = std::pin::pin!(send(generated));
                 let (result, seen) = vast_api::observe(sent).await;
-                let answer = check(
-                    pipeline.clock(),
-                    result,
-                    seen.status(),
-                    &seen,
-                    verdict,
-                    documented,
-                )
-                .await?;
+                let answer = check(pipeline.clock(), result, seen.status(), &seen, verdict).await?;
                 Ok((answer, received(&seen)))
             })
             .await

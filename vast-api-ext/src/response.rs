@@ -75,9 +75,10 @@ pub(crate) fn serialized_rejection<T: serde::Serialize>(
         .or_else(|| Some(NO_REASON.to_owned()))
 }
 
-/// A documented error answer of any type, read through its JSON form: its
-/// `error` code and `msg`, as [`api_error`] reads the API's own.
-pub(crate) fn serialized_error<E: serde::Serialize>(status: u16, body: E) -> ErrorKind {
+/// A documented error answer of any type (the API's `ApiError`, cloud
+/// copy's `CloudCopyError`, one a new operation brings), read through its
+/// JSON form: its `error` code and `msg`.
+pub(crate) fn documented_error<E: serde::Serialize>(status: u16, body: E) -> ErrorKind {
     let value = serde_json::to_value(body).unwrap_or_default();
     let text = |field: &str| value.get(field).and_then(serde_json::Value::as_str);
     ErrorKind::Api {
@@ -94,10 +95,9 @@ pub(crate) async fn check<T, E>(
     status: Option<reqwest::StatusCode>,
     seen: &vast_api::Observation,
     verdict: Verdict<T>,
-    documented: fn(u16, E) -> ErrorKind,
 ) -> Result<T, AttemptError>
 where
-    E: std::fmt::Debug + Send + Sync + 'static,
+    E: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
 {
     match result {
         Ok(answer) => {
@@ -109,7 +109,7 @@ where
         }
         Err(RawError::ErrorResponse(answer)) => {
             let status = answer.status().as_u16();
-            Err(documented(status, answer.into_inner()).into())
+            Err(documented_error(status, answer.into_inner()).into())
         }
         Err(RawError::CommunicationError(e)) => Err(transport(e).into()),
         Err(RawError::ResponseBodyError(e)) => Err(match vast_api::BodyTooLarge::find(&e) {
@@ -166,22 +166,6 @@ fn over_limit(big: &vast_api::BodyTooLarge) -> ErrorKind {
         status: big.status.as_u16(),
         limit: big.limit,
         declared: big.declared,
-    }
-}
-
-pub(crate) fn api_error(status: u16, body: types::ApiError) -> ErrorKind {
-    ErrorKind::Api {
-        status,
-        code: body.error,
-        message: body.msg.unwrap_or_else(|| NO_REASON.to_owned()),
-    }
-}
-
-pub(crate) fn cloud_copy_error(status: u16, body: types::CloudCopyError) -> ErrorKind {
-    ErrorKind::Api {
-        status,
-        code: None,
-        message: body.msg.unwrap_or_else(|| NO_REASON.to_owned()),
     }
 }
 
@@ -338,7 +322,7 @@ mod tests {
         let status = status.map(|s| reqwest::StatusCode::from_u16(s).unwrap());
         let clock = crate::clock::TokioClock;
         let seen = vast_api::Observation::default();
-        check(&clock, result, status, &seen, T::rejection, api_error)
+        check(&clock, result, status, &seen, T::rejection)
             .await
             .map_err(|e| e.kind)
     }
@@ -384,18 +368,37 @@ mod tests {
             }
             types::ApiError::try_from(built).unwrap()
         };
-        for (error, msg) in [(None, None), (Some("no_such_instance"), Some("gone"))] {
+        let api = |status, code: Option<&str>, message: &str| {
+            format!(
+                "{:?}",
+                ErrorKind::Api {
+                    status,
+                    code: code.map(str::to_owned),
+                    message: message.to_owned(),
+                }
+            )
+        };
+        let cases = [
+            (None, None, api(404, None, NO_REASON)),
+            (
+                Some("no_such_instance"),
+                Some("gone"),
+                api(404, Some("no_such_instance"), "gone"),
+            ),
+        ];
+        for (error, msg, want) in cases {
             assert_eq!(
-                format!("{:?}", serialized_error(404, body(error, msg))),
-                format!("{:?}", api_error(404, body(error, msg)))
+                format!("{:?}", documented_error(404, body(error, msg))),
+                want
             );
         }
+        // Cloud copy's 400 has no `error` field.
         let cloud =
             types::CloudCopyError::try_from(types::CloudCopyError::builder().msg("bad".to_owned()))
                 .unwrap();
         assert_eq!(
-            format!("{:?}", serialized_error(400, cloud.clone())),
-            format!("{:?}", cloud_copy_error(400, cloud))
+            format!("{:?}", documented_error(400, cloud)),
+            api(400, None, "bad")
         );
     }
 

@@ -156,9 +156,7 @@ pub fn result_line(index: usize, operation: &str, result: &Result<Answer, Error>
             answer.attempts(),
         ),
         Err(error) => {
-            let object: serde_json::Value =
-                serde_json::from_str(&output::failure(error, true).stdout).unwrap_or_default();
-            let mut object = object["error"].clone();
+            let mut object = output::error_object(error);
             // A request the stopped batch did not send adds nothing to the
             // batch's exit status ([`worst`]): its object says so.
             if is_stopped(error) {

@@ -266,11 +266,8 @@ fn one_line(text: &str) -> String {
 /// `operation`, `attempts`) given the message and the `exit_status`.
 fn render(object: Value, message: String, exit: u8, json_output: bool) -> Rendered {
     if json_output {
-        let mut object = object;
-        object["message"] = message.into();
-        object["exit_status"] = exit.into();
         Rendered {
-            stdout: json!({ "error": object }).to_string(),
+            stdout: json!({ "error": filled(object, message, exit) }).to_string(),
             stderr: String::new(),
             code: exit,
         }
@@ -301,10 +298,31 @@ fn object_without_call(kind: &str) -> Value {
 /// the library's (the serde form of [`Error`]) with the message in the
 /// command line's words ([`message`]) and the exit status added.
 pub fn failure(error: &Error, json_output: bool) -> Rendered {
-    // The serde form of an error is an object of strings and numbers:
-    // writing it cannot fail, and `render` fills in what it writes anyway.
-    let object = serde_json::to_value(error).unwrap_or_else(|_| object_without_call(kind(error)));
-    render(object, message(error), exit_code(error), json_output)
+    render(
+        library_object(error),
+        message(error),
+        exit_code(error),
+        json_output,
+    )
+}
+
+/// The JSON error object of `error`, as [`failure`] prints it under
+/// `"error"` (and `vast batch` on a failed request's line).
+pub fn error_object(error: &Error) -> Value {
+    filled(library_object(error), message(error), exit_code(error))
+}
+
+/// The serde form of the library's error. It is an object of strings and
+/// numbers: writing it cannot fail, and [`filled`] completes it anyway.
+fn library_object(error: &Error) -> Value {
+    serde_json::to_value(error).unwrap_or_else(|_| object_without_call(kind(error)))
+}
+
+/// `object` with the command line's message and exit status.
+fn filled(mut object: Value, message: String, exit: u8) -> Value {
+    object["message"] = message.into();
+    object["exit_status"] = exit.into();
+    object
 }
 
 /// Renders a refused operand or option (exit status 2, nothing sent).

@@ -655,21 +655,8 @@ async fn cancel_copy_sends_a_string_dst_id_in_every_form() {
 }
 
 #[tokio::test]
-async fn cancel_copy_of_an_unknown_instance_exits_1_and_explain_shows_the_call() {
-    let m = MockServer::builder()
-        .api_key(KEY)
-        .known_instances([1])
-        .start()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let o = vast_at(&m, &["--json", "cancel", "copy", "5"]).await;
-    assert_eq!(code(&o), 1);
-    let v = json_stdout(&o);
-    assert_eq!(
-        (v["error"]["status"].as_u64(), v["error"]["code"].as_str()),
-        (Some(404), Some("no_such_instance")),
-        "{v}"
-    );
+async fn cancel_copy_explain_shows_the_call_and_instance_0_is_refused() {
+    let m = mock().await;
     let o = vast_at(&m, &["--explain", "cancel", "copy", "1"]).await;
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let err = stderr(&o);
@@ -684,21 +671,23 @@ async fn cancel_copy_of_an_unknown_instance_exits_1_and_explain_shows_the_call()
 }
 
 #[tokio::test]
-async fn cancel_sync_of_an_unknown_instance_exits_1_with_the_servers_code() {
+async fn cancel_of_an_unknown_instance_exits_1_with_the_servers_code() {
     let m = MockServer::builder()
         .api_key(KEY)
         .known_instances([1])
         .start()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let o = vast_at(&m, &["--json", "cancel", "sync", "5"]).await;
-    assert_eq!(code(&o), 1);
-    let v = json_stdout(&o);
-    assert_eq!(
-        (v["error"]["status"].as_u64(), v["error"]["code"].as_str()),
-        (Some(404), Some("no_such_instance")),
-        "{v}"
-    );
+    for what in ["sync", "copy"] {
+        let o = vast_at(&m, &["--json", "cancel", what, "5"]).await;
+        assert_eq!(code(&o), 1, "cancel {what}");
+        let v = json_stdout(&o);
+        assert_eq!(
+            (v["error"]["status"].as_u64(), v["error"]["code"].as_str()),
+            (Some(404), Some("no_such_instance")),
+            "cancel {what}: {v}"
+        );
+    }
 }
 
 #[tokio::test]

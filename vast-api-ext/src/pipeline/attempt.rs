@@ -143,6 +143,8 @@ impl Pipeline {
             let last_attempt = n >= self.retry.max_attempts() || !retried;
             // A batch that stops at a failure stops before the next
             // request's turn: told while this call still holds its turn.
+            // (A call that gives up below, after its turn, is reported by
+            // the batch itself when it returns.)
             if last_attempt {
                 crate::batch::failed();
             }
@@ -160,17 +162,14 @@ impl Pipeline {
             }
             let Some(wait) = before_retry(&self.retry, n, failed.retry_after, &self.rng) else {
                 tracing::debug!(?failed.retry_after, "Retry-After is longer than allowed; giving up");
-                crate::batch::failed();
                 return Err(error);
             };
             if deadline.crossed_by(clock, wait) {
                 tracing::debug!(?wait, "the wait would cross the deadline; giving up");
-                crate::batch::failed();
                 return Err(error);
             }
             let Some(cost) = self.quota.acquire(failure == Some(Failure::Timeout)) else {
                 tracing::debug!("retry quota exhausted; giving up");
-                crate::batch::failed();
                 return Err(error);
             };
             taken += cost;

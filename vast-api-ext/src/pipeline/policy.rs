@@ -125,9 +125,16 @@ impl Verdict {
     /// assert!(reset.retries(Operation::CloudCopy, true));
     /// ```
     pub const fn retries(&self, op: Operation, non_idempotent: bool) -> bool {
+        self.retries_as(op.is_idempotent() || non_idempotent)
+    }
+
+    /// Whether an operation is retried after this failure, when repeating
+    /// it is safe (`idempotent`) or not: all [`retries`](Self::retries)
+    /// reads of the operation, and the docs table's two columns.
+    const fn retries_as(&self, idempotent: bool) -> bool {
         match self.retry {
             Retry::Safe => true,
-            Retry::IfIdempotent => op.is_idempotent() || non_idempotent,
+            Retry::IfIdempotent => idempotent,
             Retry::Never => false,
         }
     }
@@ -329,14 +336,9 @@ fn render_table() -> String {
         };
         let mut line = format!("| {} | {applied}", row.failures);
         for idempotent in [true, false] {
-            let retried = match v.retry {
-                Retry::Safe => true,
-                Retry::IfIdempotent => idempotent,
-                Retry::Never => false,
-            };
             let cell = match v.retry {
                 Retry::Never => "never",
-                _ if retried => "retry",
+                _ if v.retries_as(idempotent) => "retry",
                 _ if opt_in_named => "**no** (unless opted in)",
                 _ => {
                     opt_in_named = true;
