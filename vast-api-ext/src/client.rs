@@ -248,8 +248,8 @@ impl Client {
     /// attempt, so it clones what it sends. `op` must be the operation
     /// `send` calls: it decides the retries and names the call in errors.
     /// A `200` whose body says `"success": false` is
-    /// [`ErrorKind::Rejected`]; a documented error answer is
-    /// [`ErrorKind::Api`] with its `error` code and `msg`, read from the
+    /// [`ErrorKind::Rejected`](crate::ErrorKind::Rejected); a documented error answer is
+    /// [`ErrorKind::Api`](crate::ErrorKind::Api) with its `error` code and `msg`, read from the
     /// answer's JSON as for the typed methods.
     ///
     /// ```no_run
