@@ -1,30 +1,27 @@
-//! Hand-written: how a wrapper is put around a `reqwest::Response`'s body.
+//! Hand-written: how a `reqwest::Response`'s body is replaced, and the
+//! body that gives back what was read ([`replay`]).
 //!
 //! reqwest 0.13 has no way to replace the body of a response, so the
 //! response is taken apart (`reqwest::Response` → `http::Response`) and
-//! rebuilt around the wrapped body, its URL carried across. That costs two
-//! boxes and the URL's copy, which is why the hooks (`hooks.rs`) call it
-//! only when a wrapper is needed.
+//! rebuilt around the new body, its URL carried across. That costs two
+//! boxes and the URL's copy, which is why the hooks (`hooks.rs`) do it only
+//! when an answer needs the cap's wrapper or is read inside `observe`.
 
 use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// `response` with its body replaced by `wrap(body)`; its status, version,
-/// headers, extensions and URL unchanged.
-pub(crate) fn map_body<B>(
-    response: reqwest::Response,
-    wrap: impl FnOnce(reqwest::Body) -> B,
-) -> reqwest::Response
-where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+/// `response` taken apart: its status, version, headers and extensions
+/// (its URL among them, where the rebuild reads it), and its body.
+pub(crate) fn take_apart(response: reqwest::Response) -> (http::response::Parts, reqwest::Body) {
     use reqwest::ResponseBuilderExt as _;
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
     // reqwest keeps the URL beside the `http::Response`, not in it: put it
-    // back as the extension the conversion below reads, or `url()` would
-    // become a placeholder. Only a builder can add that extension (its type
-    // is reqwest's): the response's own extensions (remote address, reason
+    // back as the extension the rebuild reads, or `url()` would become a
+    // placeholder. Only a builder can add that extension (its type is
+    // reqwest's): the response's own extensions (remote address, reason
     // phrase) go through the builder and come back with the URL among them,
     // one map, no merge. Status, version and headers stay in `parts`.
     let mut builder = http::Response::builder();
@@ -35,8 +32,72 @@ where
     if let Ok(tagged) = builder.url(url).body(()) {
         parts.extensions = tagged.into_parts().0.extensions;
     }
-    let body = reqwest::Body::wrap(wrap(body));
+    (parts, body)
+}
+
+/// The response of [`take_apart`]'s `parts` around `body`.
+pub(crate) fn rebuild(parts: http::response::Parts, body: reqwest::Body) -> reqwest::Response {
     reqwest::Response::from(http::Response::from_parts(parts, body))
+}
+
+/// `response` with its body replaced by `wrap(body)`; its status, version,
+/// headers, extensions and URL unchanged.
+pub(crate) fn map_body(
+    response: reqwest::Response,
+    wrap: impl FnOnce(reqwest::Body) -> reqwest::Body,
+) -> reqwest::Response {
+    let (parts, body) = take_apart(response);
+    rebuild(parts, wrap(body))
+}
+
+/// A body that yields `chunks`, then `error` if the read that gave them
+/// ended in one: what a body read early yields when read again. A whole
+/// body of one chunk (every answer of this API) is a plain `Bytes` body.
+pub(crate) fn replay(mut chunks: Vec<Bytes>, error: Option<reqwest::Error>) -> reqwest::Body {
+    match (chunks.len(), error) {
+        (0, None) => reqwest::Body::from(Bytes::new()),
+        (1, None) => reqwest::Body::from(chunks.remove(0)),
+        (_, error) => reqwest::Body::wrap(Replay {
+            chunks: chunks.into_iter(),
+            error,
+        }),
+    }
+}
+
+struct Replay {
+    chunks: std::vec::IntoIter<Bytes>,
+    error: Option<reqwest::Error>,
+}
+
+impl http_body::Body for Replay {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let next = match self.chunks.next() {
+            Some(chunk) => Some(Ok(Frame::data(chunk))),
+            None => self.error.take().map(Err),
+        };
+        Poll::Ready(next)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.len() == 0 && self.error.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let left: u64 = self.chunks.as_slice().iter().map(|c| c.len() as u64).sum();
+        if self.error.is_none() {
+            SizeHint::with_exact(left)
+        } else {
+            let mut hint = SizeHint::new();
+            hint.set_lower(left);
+            hint
+        }
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +164,67 @@ pub(crate) mod tests {
             "the size hint passes through"
         );
         assert_eq!(&mapped.bytes().await.unwrap()[..], b"{}");
+    }
+
+    /// The next frame of `body`, which is ready.
+    fn next(body: &mut reqwest::Body) -> Option<Result<Bytes, reqwest::Error>> {
+        use http_body::Body as _;
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match Pin::new(body).poll_frame(&mut cx) {
+            Poll::Ready(frame) => frame.map(|f| f.map(|f| f.into_data().unwrap_or_default())),
+            Poll::Pending => panic!("a replayed body is always ready"),
+        }
+    }
+
+    /// A body whose first frame is an error.
+    struct Broken;
+
+    impl http_body::Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            Poll::Ready(Some(Err(std::io::Error::other("connection reset"))))
+        }
+    }
+
+    #[test]
+    fn a_replayed_body_yields_what_was_read_then_the_same_error() {
+        let error = next(&mut reqwest::Body::wrap(Broken)).unwrap().unwrap_err();
+        let chunks = vec![Bytes::from_static(b"12"), Bytes::from_static(b"34")];
+        let mut body = replay(chunks, Some(error));
+        assert_eq!(
+            http_body::Body::size_hint(&body).exact(),
+            None,
+            "cut short: no exact length"
+        );
+        assert_eq!(next(&mut body).unwrap().unwrap(), "12");
+        assert_eq!(next(&mut body).unwrap().unwrap(), "34");
+        let again = next(&mut body).unwrap().unwrap_err();
+        let mut source: Option<&dyn std::error::Error> = Some(&again);
+        let mut texts = Vec::new();
+        while let Some(e) = source {
+            texts.push(e.to_string());
+            source = e.source();
+        }
+        assert!(texts.iter().any(|t| t == "connection reset"), "{texts:?}");
+        assert!(next(&mut body).is_none());
+        // Read whole: one chunk, or none, is a plain body of its length.
+        let mut whole = replay(vec![Bytes::from_static(b"{}")], None);
+        assert_eq!(http_body::Body::size_hint(&whole).exact(), Some(2));
+        assert_eq!(next(&mut whole).unwrap().unwrap(), "{}");
+        assert!(next(&mut whole).is_none());
+        let mut empty = replay(Vec::new(), None);
+        assert_eq!(http_body::Body::size_hint(&empty).exact(), Some(0));
+        assert!(next(&mut empty).is_none());
+        // Several chunks and no error: each chunk as read, then the end.
+        let chunks = vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")];
+        let mut two = replay(chunks, None);
+        assert_eq!(http_body::Body::size_hint(&two).exact(), Some(2));
+        assert_eq!(next(&mut two).unwrap().unwrap(), "1");
+        assert_eq!(next(&mut two).unwrap().unwrap(), "2");
+        assert!(next(&mut two).is_none());
     }
 }

@@ -1,20 +1,19 @@
 //! Hand-written: the generated client's hooks, which put each response body
 //! behind the cap (`limit.rs`) and, inside [`observe`](crate::observe()),
-//! behind the recorder (`observe.rs`).
+//! read it whole and record it (`observe.rs`) before the generated code
+//! reads it again.
 //!
 //! The generated client is built with progenitor's `HooksMode::Expected`, so
 //! this crate must implement `ClientHooks` for [`Client`] (the crate does not
 //! compile without it), and the cap cannot fall back to progenitor's default
 //! hooks. Its `exec` sends the request with the `reqwest::Client` and hands
-//! the response to [`guard`], which adds only the wrappers the response
-//! needs: an answer whose declared length is within the cap, received
-//! outside `observe` (every call of the raw client), is returned as
-//! reqwest made it, at no cost.
+//! the response to [`received`]. An answer whose declared length is within
+//! the cap, received outside `observe` (every call of the raw client), is
+//! returned as reqwest made it, at no cost.
 
-use crate::body::map_body;
+use crate::body::{map_body, rebuild, replay, take_apart};
 use crate::limit::{self, LimitedBody};
-use crate::observe::{Recorded, Tap};
-use crate::{Client, Limits};
+use crate::{Client, Limits, observe};
 use progenitor_client::{ClientHooks, OperationInfo};
 
 impl ClientHooks<Limits> for Client {
@@ -24,25 +23,62 @@ impl ClientHooks<Limits> for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client.execute(request).await?;
-        Ok(guard(response, self.inner.max_body_bytes()))
+        Ok(received(response, self.inner.max_body_bytes()).await)
     }
 }
 
-/// `response` with its body behind a cap of `limit` bytes unless its
-/// declared length is within it, and recorded if the call is inside
-/// [`observe`](crate::observe()); unchanged when it needs neither.
-fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
-    let status = response.status();
-    let tap = Tap::open(status);
-    let capped = !limit::within(&response, limit);
-    match (tap, capped) {
-        (None, false) => response,
-        (None, true) => map_body(response, |body| LimitedBody::new(body, status, limit)),
-        (Some(tap), false) => map_body(response, |body| Recorded::new(body, tap)),
-        (Some(tap), true) => map_body(response, |body| {
-            Recorded::new(LimitedBody::new(body, status, limit), tap)
-        }),
+/// `response` as the generated code gets it: its body behind a cap of
+/// `limit` bytes unless its declared length is within it, and, inside
+/// [`observe`](crate::observe()), read whole and recorded first.
+async fn received(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    let response = guard(response, limit);
+    if observe::active() {
+        read_whole(response).await
+    } else {
+        response
     }
+}
+
+/// `response` with its body behind a cap of `limit` bytes, unless its
+/// declared length is within it: hyper reads no further than a declared
+/// length, so the cap then has nothing to guard.
+fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    if limit::within(&response, limit) {
+        return response;
+    }
+    let status = response.status();
+    map_body(response, |body| {
+        reqwest::Body::wrap(LimitedBody::new(body, status, limit))
+    })
+}
+
+/// Reads the body of `response` to its end or to its error, recording its
+/// status and each chunk as it comes, and returns the response around a
+/// body that yields the same chunks and the same error.
+async fn read_whole(response: reqwest::Response) -> reqwest::Response {
+    observe::answer(response.status());
+    let (parts, mut body) = take_apart(response);
+    let mut chunks = Vec::new();
+    let error = loop {
+        let frame = std::future::poll_fn(|cx| {
+            http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
+        })
+        .await;
+        match frame {
+            Some(Ok(frame)) => {
+                if let Ok(chunk) = frame.into_data() {
+                    observe::chunk(&chunk);
+                    chunks.push(chunk);
+                }
+            }
+            Some(Err(error)) => break Some(error),
+            None => {
+                observe::complete();
+                break None;
+            }
+        }
+    };
+    rebuild(parts, replay(chunks, error))
 }
 
 #[cfg(test)]
@@ -79,28 +115,30 @@ mod tests {
     async fn a_declared_length_within_the_cap_is_left_as_it_is() {
         // Declared within the cap: no wrapper, so the body is as reqwest
         // gives it (here more than declared, which hyper never yields).
-        let passed = guard(response(lying(2, &[b"1234"])), 3);
+        let passed = received(response(lying(2, &[b"1234"])), 3).await;
         assert_eq!(passed.bytes().await.unwrap(), "1234");
         // Declared over the cap: refused unread.
-        let e = guard(response(lying(4, &[b"1234"])), 3)
+        let e = received(response(lying(4, &[b"1234"])), 3)
+            .await
             .bytes()
             .await
             .unwrap_err();
         assert_eq!(BodyTooLarge::find(&e).unwrap().declared, Some(4));
         // No declared length: cut at the cap.
-        let e = guard(response(chunked(&[b"12", b"34"])), 3)
+        let e = received(response(chunked(&[b"12", b"34"])), 3)
+            .await
             .bytes()
             .await
             .unwrap_err();
         assert_eq!(BodyTooLarge::find(&e).unwrap().declared, None);
-        let fits = guard(response(chunked(&[b"12", b"3"])), 3);
+        let fits = received(response(chunked(&[b"12", b"3"])), 3).await;
         assert_eq!(fits.bytes().await.unwrap(), "123");
     }
 
     #[tokio::test]
     async fn inside_observe_the_answer_is_recorded_capped_or_not() {
         let (read, seen) = observe(async {
-            let answer = guard(response(reqwest::Body::from("{}")), 3);
+            let answer = received(response(reqwest::Body::from("{}")), 3).await;
             answer.bytes().await.unwrap()
         })
         .await;
@@ -109,7 +147,7 @@ mod tests {
         assert_eq!((&seen.body()[..], seen.is_complete()), (&b"{}"[..], true));
         // Cut at the cap: the bytes up to the cap are recorded, not complete.
         let (result, seen) = observe(async {
-            let answer = guard(response(chunked(&[b"12", b"345"])), 4);
+            let answer = received(response(chunked(&[b"12", b"345"])), 4).await;
             answer.bytes().await
         })
         .await;
@@ -121,7 +159,7 @@ mod tests {
         );
         // Refused unread: the status, no byte.
         let (_, seen) = observe(async {
-            let answer = guard(response(reqwest::Body::from("12345")), 4);
+            let answer = received(response(reqwest::Body::from("12345")), 4).await;
             answer.bytes().await
         })
         .await;
@@ -130,7 +168,7 @@ mod tests {
             (Some(503), 0)
         );
         // Outside `observe`, nothing is recorded and nothing fails.
-        let outside = guard(response(reqwest::Body::from("{}")), 3);
+        let outside = received(response(reqwest::Body::from("{}")), 3).await;
         assert_eq!(outside.bytes().await.unwrap(), "{}");
     }
 }

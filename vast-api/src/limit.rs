@@ -279,7 +279,9 @@ mod tests {
     /// `response` behind a cap of `limit`, whatever its declared length.
     fn cap(response: reqwest::Response, limit: u64) -> reqwest::Response {
         let status = response.status();
-        map_body(response, |body| LimitedBody::new(body, status, limit))
+        map_body(response, |body| {
+            reqwest::Body::wrap(LimitedBody::new(body, status, limit))
+        })
     }
 
     #[tokio::test]

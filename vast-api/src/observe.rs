@@ -1,14 +1,15 @@
 //! Hand-written: [`observe`], which reports the status and the body bytes
-//! of a call's answer, and [`Recorded`], the body wrapper that records them.
+//! of a call's answer.
 //!
 //! For `vast-api-ext`, whose outcomes keep the answer as received
 //! (`Outcome::raw`) and whose errors name the status of an undecodable
 //! answer: progenitor's `InvalidResponsePayload` keeps the body but not the
 //! status, its `ResponseBodyError` keeps neither, and a decoded answer keeps
-//! neither the raw JSON nor unknown fields. The hooks (`hooks.rs`) open a
-//! [`Tap`] for each answer received inside [`observe`], and put its body
-//! behind a [`Recorded`]. Outside `observe` nothing is recorded, and no
-//! wrapper is added.
+//! neither the raw JSON nor unknown fields. Inside [`observe`] the hooks
+//! (`hooks.rs`) read each answer's body whole (through the cap) before the
+//! generated code sees it, and write what they read here, as they read it;
+//! the generated code then reads the same bytes again (`body::replay`).
+//! Outside `observe` nothing is recorded, and no body is read early.
 //!
 //! Hidden from the docs (`#[doc(hidden)]`): a task-local side channel is not
 //! part of the raw client's API. It is the one way to tie an answer's bytes
@@ -16,15 +17,12 @@
 //! the hostile-answer tests read the raw client's answers through it.
 
 use bytes::Bytes;
-use http_body::{Frame, SizeHint};
 use reqwest::StatusCode;
+use std::cell::RefCell;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::task::{Context, Poll};
 
 tokio::task_local! {
-    static SCOPE: Arc<Mutex<Slot>>;
+    static SCOPE: RefCell<Observation>;
 }
 
 /// What [`observe`] reports: the last answer received inside it.
@@ -82,66 +80,41 @@ impl Observation {
     }
 }
 
-/// The slot [`observe`] opens: the observation, and which response of the
-/// scope it is about (a later response replaces an earlier one).
-#[derive(Default)]
-struct Slot {
-    response: u64,
-    observation: Observation,
+/// Whether the caller is inside [`observe`]: the hooks then read each
+/// answer whole and record it.
+pub(crate) fn active() -> bool {
+    SCOPE.try_with(|_| ()).is_ok()
 }
 
-/// Where a response's body records what it reads: the scope's slot, while
-/// the scope lasts, and only while this response is the slot's latest.
-pub(crate) struct Tap {
-    slot: Weak<Mutex<Slot>>,
-    response: u64,
+/// A new answer with `status`: it replaces what was recorded of an earlier
+/// one (the observation is of the last answer).
+pub(crate) fn answer(status: StatusCode) {
+    let _ = SCOPE.try_with(|s| {
+        *s.borrow_mut() = Observation {
+            status: Some(status),
+            ..Observation::default()
+        }
+    });
 }
 
-impl Tap {
-    /// A tap for a new response with `status`, if the caller is inside
-    /// [`observe`]; the slot now describes this response.
-    pub(crate) fn open(status: StatusCode) -> Option<Self> {
-        SCOPE
-            .try_with(|slot| {
-                let mut s = slot.lock().unwrap_or_else(PoisonError::into_inner);
-                s.response += 1;
-                s.observation = Observation {
-                    status: Some(status),
-                    ..Observation::default()
-                };
-                Tap {
-                    slot: Arc::downgrade(slot),
-                    response: s.response,
-                }
-            })
-            .ok()
+/// The next chunk of the current answer's body, as received.
+pub(crate) fn chunk(chunk: &Bytes) {
+    if !chunk.is_empty() {
+        let _ = SCOPE.try_with(|s| s.borrow_mut().chunks.push(chunk.clone()));
     }
+}
 
-    fn with(&self, f: impl FnOnce(&mut Observation)) {
-        if let Some(slot) = self.slot.upgrade() {
-            let mut s = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            if s.response == self.response {
-                f(&mut s.observation);
-            }
-        }
-    }
-
-    fn record(&self, chunk: Bytes) {
-        if !chunk.is_empty() {
-            self.with(|o| o.chunks.push(chunk));
-        }
-    }
-
-    fn finish(&self) {
-        self.with(|o| o.complete = true);
-    }
+/// The current answer's body was read to its end.
+pub(crate) fn complete() {
+    let _ = SCOPE.try_with(|s| s.borrow_mut().complete = true);
 }
 
 /// Runs `call` (calls of the generated client) and returns its output with
 /// an [`Observation`] of the last answer it received: its status and the
-/// body bytes read before `call` returned (at most the cap). A body read
-/// after `observe` has returned (an `UnexpectedResponse` read by the
-/// caller) is not recorded. Outside `observe` nothing is recorded.
+/// body bytes read (at most the cap). Inside `observe`, each answer's body
+/// is read whole before the generated code returns (the call's time limits
+/// apply, as to any read of the body). Outside `observe` nothing is
+/// recorded.
 ///
 /// ```no_run
 /// # async fn run(client: vast_api::Client) {
@@ -153,61 +126,11 @@ impl Tap {
 /// # }
 /// ```
 pub async fn observe<F: Future>(call: F) -> (F::Output, Observation) {
-    let slot = Arc::new(Mutex::new(Slot::default()));
-    let output = SCOPE.scope(slot.clone(), call).await;
-    let observation = std::mem::take(
-        &mut slot
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .observation,
-    );
+    let mut scoped = std::pin::pin!(SCOPE.scope(RefCell::default(), call));
+    let output = scoped.as_mut().await;
+    let observation = scoped
+        .take_value()
+        .map(RefCell::into_inner)
+        .unwrap_or_default();
     (output, observation)
-}
-
-/// A response body that records what it yields through its [`Tap`]: each
-/// chunk as received (no copies), and whether it reached its end.
-pub(crate) struct Recorded<B> {
-    inner: B,
-    tap: Tap,
-}
-
-impl<B> Recorded<B> {
-    /// `inner`, recorded through `tap`.
-    pub(crate) fn new(inner: B, tap: Tap) -> Self {
-        Self { inner, tap }
-    }
-}
-
-impl<B> http_body::Body for Recorded<B>
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let this = &mut *self;
-        let frame = std::task::ready!(Pin::new(&mut this.inner).poll_frame(cx));
-        match &frame {
-            None => this.tap.finish(),
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    this.tap.record(data.clone());
-                }
-            }
-            Some(Err(_)) => {}
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
 }
