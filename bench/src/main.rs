@@ -201,9 +201,40 @@ async fn concurrency(server: &server::Server, label: &str, pacing: vast_api_ext:
     );
 }
 
-#[tokio::main]
-async fn main() {
-    let server = server::start().await.expect("bind 127.0.0.1");
+fn main() {
+    // `vast-bench profile <a|b|c|d> <calls>`: that caller's calls only,
+    // after the warm-up, for a profiler (`valgrind --tool=callgrind`: the
+    // difference between two call counts is the instructions per call).
+    // On one thread, client and server alike, so that the counts repeat
+    // from one run to the next (on the multi-threaded runtime, how often a
+    // task finds its answer not yet there moves them by about 1%).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [mode, which, calls] = args.as_slice()
+        && mode == "profile"
+    {
+        let i = usize::from(
+            which
+                .as_bytes()
+                .first()
+                .map_or(0, |b| b.saturating_sub(b'a')),
+        );
+        let calls: usize = calls.parse().expect("a number of calls");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(profile(i, calls));
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(report());
+}
+
+/// The four callers against `server`, each warmed up.
+async fn callers(server: &server::Server) -> [Caller; 4] {
     let callers = [
         Caller::Raw {
             http: vast_api::configure(reqwest::Client::builder(), KEY)
@@ -239,25 +270,23 @@ async fn main() {
             caller.copy().await;
         }
     }
-    // `vast-bench profile <a|b|c|d> <calls>`: that caller's calls only,
-    // after the warm-up, for a profiler (`valgrind --tool=callgrind`: the
-    // difference between two call counts is the instructions per call).
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [mode, which, calls] = args.as_slice()
-        && mode == "profile"
-    {
-        let i = usize::from(
-            which
-                .as_bytes()
-                .first()
-                .map_or(0, |b| b.saturating_sub(b'a')),
-        );
-        let calls: usize = calls.parse().expect("a number of calls");
-        for _ in 0..calls {
-            callers[i.min(callers.len() - 1)].copy().await;
-        }
-        return;
+    callers
+}
+
+/// `calls` calls of caller `i` after the warm-up, on this thread.
+async fn profile(i: usize, calls: usize) {
+    let server = server::start().await.expect("bind 127.0.0.1");
+    let callers = callers(&server).await;
+    let caller = &callers[i.min(callers.len() - 1)];
+    for _ in 0..calls {
+        caller.copy().await;
     }
+}
+
+/// The report for BENCHMARKS.md, on the multi-threaded runtime.
+async fn report() {
+    let server = server::start().await.expect("bind 127.0.0.1");
+    let callers = callers(&server).await;
 
     // Interleaved rounds: each round runs every caller in turn (rotating the
     // order), so drift on a noisy machine hits all of them alike.
