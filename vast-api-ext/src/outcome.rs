@@ -212,14 +212,15 @@ fn described(fields: &[(&str, Option<&str>)]) -> String {
 }
 
 /// A decoded answer's body as text, for the outcome's `raw`: the bytes
-/// recorded as the generated client read them, copied once into a string of their exact size
+/// recorded as the hooks read them, copied once into a string of their exact size
 /// (keeping the `Bytes` instead would hold on to the connection's read
 /// buffer, which they are slices of, for as long as the outcome lives). A
 /// body that is not UTF-8 is read lossily (a second copy, for a body JSON
 /// forbids). `None` if the observation does not hold the whole body of a
 /// `2xx` answer, which cannot happen for an answer the generated client
-/// decoded (it reads the body to its end inside `observe`); the outcome
-/// then describes its fields instead.
+/// decoded (inside `observe` the hooks read the body to its end before
+/// the generated client reads it); the outcome then describes its fields
+/// instead.
 pub(crate) fn received(seen: &vast_api::Observation) -> Option<Box<str>> {
     let success = seen.status().is_some_and(|s| s.is_success());
     if !(success && seen.is_complete()) {

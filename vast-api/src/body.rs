@@ -51,32 +51,45 @@ pub(crate) fn map_body(
 }
 
 /// A body that yields `chunks`, then `error` if the read that gave them
-/// ended in one: what a body read early yields when read again. A whole
-/// body of one chunk (every answer of this API) is a plain `Bytes` body.
-pub(crate) fn replay(mut chunks: Vec<Bytes>, error: Option<reqwest::Error>) -> reqwest::Body {
-    match (chunks.len(), error) {
-        (0, None) => reqwest::Body::from(Bytes::new()),
-        (1, None) => reqwest::Body::from(chunks.remove(0)),
-        (_, error) => reqwest::Body::wrap(Replay {
-            chunks: chunks.into_iter(),
-            error,
-        }),
+/// ended in one: what a body read early yields when read again. Its size
+/// hint is `hint`, the read body's before it was read (so the response's
+/// `content_length()` is what it was), until it is read. A whole body of one
+/// chunk of the length its hint declared (every answer of this API) is a
+/// plain `Bytes` body.
+pub(crate) fn replay<E>(chunks: Vec<Bytes>, error: Option<E>, hint: SizeHint) -> reqwest::Body
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + Sync + Unpin + 'static,
+{
+    let read: u64 = chunks.iter().map(|c| c.len() as u64).sum();
+    if error.is_none() && chunks.len() <= 1 && hint.exact() == Some(read) {
+        return reqwest::Body::from(chunks.into_iter().next().unwrap_or_default());
     }
+    reqwest::Body::wrap(Replay {
+        chunks: chunks.into_iter(),
+        error,
+        hint: Some(hint),
+    })
 }
 
-struct Replay {
+struct Replay<E> {
     chunks: std::vec::IntoIter<Bytes>,
-    error: Option<reqwest::Error>,
+    error: Option<E>,
+    /// The read body's size hint, until the first frame is yielded.
+    hint: Option<SizeHint>,
 }
 
-impl http_body::Body for Replay {
+impl<E> http_body::Body for Replay<E>
+where
+    E: Unpin,
+{
     type Data = Bytes;
-    type Error = reqwest::Error;
+    type Error = E;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        self.hint = None;
         let next = match self.chunks.next() {
             Some(chunk) => Some(Ok(Frame::data(chunk))),
             None => self.error.take().map(Err),
@@ -89,6 +102,9 @@ impl http_body::Body for Replay {
     }
 
     fn size_hint(&self) -> SizeHint {
+        if let Some(hint) = self.hint {
+            return hint;
+        }
         let left: u64 = self.chunks.as_slice().iter().map(|c| c.len() as u64).sum();
         if self.error.is_none() {
             SizeHint::with_exact(left)
@@ -194,13 +210,12 @@ pub(crate) mod tests {
     fn a_replayed_body_yields_what_was_read_then_the_same_error() {
         let error = next(&mut reqwest::Body::wrap(Broken)).unwrap().unwrap_err();
         let chunks = vec![Bytes::from_static(b"12"), Bytes::from_static(b"34")];
-        let mut body = replay(chunks, Some(error));
-        assert_eq!(
-            http_body::Body::size_hint(&body).exact(),
-            None,
-            "cut short: no exact length"
-        );
+        // Cut short of the 10 bytes it declared: the hint is still the
+        // declared length until the body is read again.
+        let mut body = replay(chunks, Some(error), SizeHint::with_exact(10));
+        assert_eq!(http_body::Body::size_hint(&body).exact(), Some(10));
         assert_eq!(next(&mut body).unwrap().unwrap(), "12");
+        assert_eq!(http_body::Body::size_hint(&body).exact(), None, "cut short");
         assert_eq!(next(&mut body).unwrap().unwrap(), "34");
         let again = next(&mut body).unwrap().unwrap_err();
         let mut source: Option<&dyn std::error::Error> = Some(&again);
@@ -211,17 +226,24 @@ pub(crate) mod tests {
         }
         assert!(texts.iter().any(|t| t == "connection reset"), "{texts:?}");
         assert!(next(&mut body).is_none());
-        // Read whole: one chunk, or none, is a plain body of its length.
-        let mut whole = replay(vec![Bytes::from_static(b"{}")], None);
-        assert_eq!(http_body::Body::size_hint(&whole).exact(), Some(2));
-        assert_eq!(next(&mut whole).unwrap().unwrap(), "{}");
-        assert!(next(&mut whole).is_none());
-        let mut empty = replay(Vec::new(), None);
+        // Read whole, one chunk (or none) of the declared length: a plain
+        // body of its length.
+        let whole = |chunks: Vec<Bytes>, hint| replay::<std::io::Error>(chunks, None, hint);
+        let mut one = whole(vec![Bytes::from_static(b"{}")], SizeHint::with_exact(2));
+        assert_eq!(http_body::Body::size_hint(&one).exact(), Some(2));
+        assert_eq!(next(&mut one).unwrap().unwrap(), "{}");
+        assert!(next(&mut one).is_none());
+        let mut empty = whole(Vec::new(), SizeHint::with_exact(0));
         assert_eq!(http_body::Body::size_hint(&empty).exact(), Some(0));
         assert!(next(&mut empty).is_none());
-        // Several chunks and no error: each chunk as read, then the end.
+        // Read whole without a declared length (chunked): still none.
+        let mut chunked = whole(vec![Bytes::from_static(b"{}")], SizeHint::new());
+        assert_eq!(http_body::Body::size_hint(&chunked).exact(), None);
+        assert_eq!(next(&mut chunked).unwrap().unwrap(), "{}");
+        assert!(next(&mut chunked).is_none());
+        // Several chunks: each as read, then the end.
         let chunks = vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")];
-        let mut two = replay(chunks, None);
+        let mut two = whole(chunks, SizeHint::with_exact(2));
         assert_eq!(http_body::Body::size_hint(&two).exact(), Some(2));
         assert_eq!(next(&mut two).unwrap().unwrap(), "1");
         assert_eq!(next(&mut two).unwrap().unwrap(), "2");

@@ -31,19 +31,22 @@ impl ClientHooks<Limits> for Client {
 /// `limit` bytes unless its declared length is within it, and, inside
 /// [`observe`](crate::observe()), read whole and recorded first.
 async fn received(response: reqwest::Response, limit: u64) -> reqwest::Response {
-    let response = guard(response, limit);
     if observe::active() {
-        read_whole(response).await
+        read_whole(response, limit).await
     } else {
-        response
+        guard(response, limit)
     }
 }
 
-/// `response` with its body behind a cap of `limit` bytes, unless its
-/// declared length is within it: hyper reads no further than a declared
-/// length, so the cap then has nothing to guard.
+/// Whether `response`'s body needs the cap: not when its declared length
+/// is within it, since hyper reads no further than a declared length.
+fn needs_cap(response: &reqwest::Response, limit: u64) -> bool {
+    !limit::within(response, limit)
+}
+
+/// `response` with its body behind a cap of `limit` bytes if it needs one.
 fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
-    if limit::within(&response, limit) {
+    if !needs_cap(&response, limit) {
         return response;
     }
     let status = response.status();
@@ -52,33 +55,53 @@ fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
     })
 }
 
-/// Reads the body of `response` to its end or to its error, recording its
-/// status and each chunk as it comes, and returns the response around a
-/// body that yields the same chunks and the same error.
-async fn read_whole(response: reqwest::Response) -> reqwest::Response {
-    observe::answer(response.status());
-    let (parts, mut body) = take_apart(response);
+/// Reads the body of `response` (behind the cap if it needs one) to its
+/// end or to its error, recording its status and each chunk as it comes,
+/// and returns the response around a body that yields the same chunks and
+/// the same error, with the same size hint.
+async fn read_whole(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    let status = response.status();
+    let answer = observe::Answer::new(status);
+    let capped = needs_cap(&response, limit);
+    let (parts, body) = take_apart(response);
+    let body = if capped {
+        read(LimitedBody::new(body, status, limit), &answer).await
+    } else {
+        read(body, &answer).await
+    };
+    rebuild(parts, body)
+}
+
+/// Every chunk of `body` until its end or its error, recorded as it comes
+/// for `answer`, and a body that replays them with `body`'s size hint.
+async fn read<B>(mut body: B, answer: &observe::Answer) -> reqwest::Body
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + Sync + Unpin + 'static,
+{
+    let hint = body.size_hint();
     let mut chunks = Vec::new();
-    let error = loop {
+    loop {
         let frame = std::future::poll_fn(|cx| {
             http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
         })
         .await;
         match frame {
             Some(Ok(frame)) => {
-                if let Ok(chunk) = frame.into_data() {
-                    observe::chunk(&chunk);
+                if let Ok(chunk) = frame.into_data()
+                    && !chunk.is_empty()
+                {
+                    answer.chunk(&chunk);
                     chunks.push(chunk);
                 }
             }
-            Some(Err(error)) => break Some(error),
+            Some(Err(error)) => return replay(chunks, Some(error), hint),
             None => {
-                observe::complete();
-                break None;
+                answer.complete();
+                return replay::<B::Error>(chunks, None, hint);
             }
         }
-    };
-    rebuild(parts, replay(chunks, error))
+    }
 }
 
 #[cfg(test)]
@@ -157,9 +180,11 @@ mod tests {
             (&seen.body()[..], seen.is_complete()),
             (&b"1234"[..], false)
         );
-        // Refused unread: the status, no byte.
+        // Refused unread: the status, no byte; the response still declares
+        // its length, as outside `observe`.
         let (_, seen) = observe(async {
             let answer = received(response(reqwest::Body::from("12345")), 4).await;
+            assert_eq!(answer.content_length(), Some(5));
             answer.bytes().await
         })
         .await;

@@ -6,9 +6,10 @@
 //! spec was merged with; `lib.rs`, `connect.rs` (authentication, timeouts),
 //! `tls.rs` (the TLS stack the features choose), `hooks.rs` (the generated
 //! client's hooks), `limit.rs` (the cap on response bodies), `observe.rs`
-//! (recording an answer for `vast-api-ext`) and `body.rs` (wrapping a
-//! response's body) are the hand-written parts. Most users want the `vast-api-ext` crate, which adds
-//! typed inputs, typed errors and retries.
+//! (recording an answer for `vast-api-ext`) and `body.rs` (replacing a
+//! response's body, replaying one read early) are the hand-written parts.
+//! Most users want the `vast-api-ext` crate, which adds typed inputs, typed
+//! errors and retries.
 //!
 //! Every response body is read through a cap, [`DEFAULT_MAX_BODY_BYTES`]
 //! (1 MiB) unless set otherwise ([`Client::with_max_body_bytes`],

@@ -20,6 +20,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use std::cell::RefCell;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 tokio::task_local! {
     static SCOPE: RefCell<Observation>;
@@ -31,6 +32,8 @@ pub struct Observation {
     status: Option<StatusCode>,
     chunks: Vec<Bytes>,
     complete: bool,
+    /// Which answer this is ([`Answer`]); 0 before any.
+    answer: u64,
 }
 
 impl std::fmt::Debug for Observation {
@@ -74,7 +77,7 @@ impl Observation {
 
     /// Whether the body was read to its end, so [`body`](Self::body) is the
     /// whole body. `false` when it was cut (over the cap, a broken
-    /// connection, a timeout) or not read inside [`observe`].
+    /// connection, a timeout), or when no answer was received.
     pub fn is_complete(&self) -> bool {
         self.complete
     }
@@ -86,27 +89,46 @@ pub(crate) fn active() -> bool {
     SCOPE.try_with(|_| ()).is_ok()
 }
 
-/// A new answer with `status`: it replaces what was recorded of an earlier
-/// one (the observation is of the last answer).
-pub(crate) fn answer(status: StatusCode) {
-    let _ = SCOPE.try_with(|s| {
-        *s.borrow_mut() = Observation {
-            status: Some(status),
-            ..Observation::default()
-        }
-    });
-}
+/// An answer the hooks read inside [`observe`]: what they record of it
+/// goes to the scope's observation while it is the scope's latest answer
+/// (calls made together inside one `observe` do not mix their bodies).
+pub(crate) struct Answer(u64);
 
-/// The next chunk of the current answer's body, as received.
-pub(crate) fn chunk(chunk: &Bytes) {
-    if !chunk.is_empty() {
-        let _ = SCOPE.try_with(|s| s.borrow_mut().chunks.push(chunk.clone()));
+impl Answer {
+    /// A new answer with `status`: it replaces what was recorded of an
+    /// earlier one (the observation is of the last answer).
+    pub(crate) fn new(status: StatusCode) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let _ = SCOPE.try_with(|s| {
+            *s.borrow_mut() = Observation {
+                status: Some(status),
+                answer: id,
+                ..Observation::default()
+            }
+        });
+        Self(id)
     }
-}
 
-/// The current answer's body was read to its end.
-pub(crate) fn complete() {
-    let _ = SCOPE.try_with(|s| s.borrow_mut().complete = true);
+    /// Runs `record` on the observation if this answer is still its latest.
+    fn record(&self, record: impl FnOnce(&mut Observation)) {
+        let _ = SCOPE.try_with(|s| {
+            let mut observation = s.borrow_mut();
+            if observation.answer == self.0 {
+                record(&mut observation);
+            }
+        });
+    }
+
+    /// The next chunk of this answer's body, as received.
+    pub(crate) fn chunk(&self, chunk: &Bytes) {
+        self.record(|o| o.chunks.push(chunk.clone()));
+    }
+
+    /// This answer's body was read to its end.
+    pub(crate) fn complete(&self) {
+        self.record(|o| o.complete = true);
+    }
 }
 
 /// Runs `call` (calls of the generated client) and returns its output with
@@ -133,4 +155,32 @@ pub async fn observe<F: Future>(call: F) -> (F::Output, Observation) {
         .map(RefCell::into_inner)
         .unwrap_or_default();
     (output, observation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_earlier_answer_read_on_does_not_write_into_a_later_ones_record() {
+        let ((), seen) = observe(async {
+            let first = Answer::new(StatusCode::OK);
+            first.chunk(&Bytes::from_static(b"ab"));
+            let second = Answer::new(StatusCode::SERVICE_UNAVAILABLE);
+            // Read together (two calls joined inside one `observe`): the
+            // first's later chunks and its end are not the second's.
+            first.chunk(&Bytes::from_static(b"cd"));
+            second.chunk(&Bytes::from_static(b"xy"));
+            first.complete();
+        })
+        .await;
+        assert_eq!(seen.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!((&seen.body()[..], seen.is_complete()), (&b"xy"[..], false));
+        // Outside `observe`, an answer records nothing and fails nothing.
+        let outside = Answer::new(StatusCode::OK);
+        outside.chunk(&Bytes::from_static(b"zz"));
+        outside.complete();
+        let ((), nothing) = observe(async {}).await;
+        assert_eq!((nothing.status(), nothing.body_len()), (None, 0));
+    }
 }

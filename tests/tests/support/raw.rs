@@ -29,7 +29,7 @@ pub enum Raw {
 }
 
 /// Sorts a raw call's result; an undocumented answer's body is read here
-/// (inside `observe`, so it is recorded too).
+/// (inside `observe`, whose hooks have read and recorded it already).
 async fn finish<T, E: std::fmt::Debug + 'static>(result: Result<T, vast_api::Error<E>>) -> Raw {
     let error = match result {
         Ok(_) => return Raw::Ok,
