@@ -85,6 +85,14 @@ pub const OPERATIONS_PATH: &str = "vast-api/src/operations.rs";
 /// The generated module of operations and types by name, relative to the
 /// repository root.
 pub const DYNAMIC_PATH: &str = "vast-api/src/dynamic.rs";
+/// Every file `cargo xtask generate` writes, relative to the repository root.
+pub const GENERATED_FILES: [&str; 5] = [
+    SPEC_PATH,
+    SPEC_COPY_PATH,
+    GENERATED_PATH,
+    OPERATIONS_PATH,
+    DYNAMIC_PATH,
+];
 
 /// The repository root: the parent of this crate's directory, as cargo
 /// gives it when it runs xtask or its tests (`CARGO_MANIFEST_DIR` at run

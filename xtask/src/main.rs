@@ -102,14 +102,8 @@ fn main() -> ExitCode {
                 eprintln!("the merged spec changed:");
                 print!("{}", report.render(xtask::api_diff::Format::Text));
             }
-            eprintln!(
-                "wrote {}, {}, {}, {} and {}",
-                xtask::SPEC_PATH,
-                xtask::SPEC_COPY_PATH,
-                xtask::GENERATED_PATH,
-                xtask::OPERATIONS_PATH,
-                xtask::DYNAMIC_PATH
-            );
+            let [files @ .., last] = xtask::GENERATED_FILES;
+            eprintln!("wrote {} and {last}", files.join(", "));
             true
         }),
         Command::Generate { check: true } => xtask::check(&root).map(|diffs| {

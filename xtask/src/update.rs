@@ -93,24 +93,7 @@ pub fn fetch(from: &str, table: &[Entry]) -> Result<Vec<Fetched>, String> {
     } else {
         let path = Path::new(from);
         if path.is_dir() {
-            let mut names = Vec::new();
-            for file in
-                std::fs::read_dir(path).map_err(|e| format!("reading {}: {e}", path.display()))?
-            {
-                let name = file
-                    .map_err(|e| format!("reading {}: {e}", path.display()))?
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned();
-                if [".yaml", ".yml", ".json"]
-                    .iter()
-                    .any(|ext| name.ends_with(ext))
-                {
-                    names.push(name);
-                }
-            }
-            names.sort();
-            names
+            spec::document_names(path)?
                 .into_iter()
                 .map(|name| read(&path.join(&name), name))
                 .collect()

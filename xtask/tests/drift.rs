@@ -15,13 +15,7 @@ fn copy_of_repo() -> tempfile::TempDir {
         let rel = format!("{}/{name}", xtask::UPSTREAM_DIR);
         std::fs::copy(root.join(&rel), dir.path().join(&rel)).unwrap();
     }
-    for rel in [
-        xtask::SPEC_PATH,
-        xtask::SPEC_COPY_PATH,
-        xtask::GENERATED_PATH,
-        xtask::OPERATIONS_PATH,
-        xtask::DYNAMIC_PATH,
-    ] {
+    for rel in xtask::GENERATED_FILES {
         std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
     }
     dir

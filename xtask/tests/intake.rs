@@ -41,13 +41,7 @@ fn repo_with(upstream: &str) -> tempfile::TempDir {
         .unwrap();
     }
     // The generated files as checked in (what `update` reports changes from).
-    for rel in [
-        xtask::SPEC_PATH,
-        xtask::SPEC_COPY_PATH,
-        xtask::GENERATED_PATH,
-        xtask::OPERATIONS_PATH,
-        xtask::DYNAMIC_PATH,
-    ] {
+    for rel in xtask::GENERATED_FILES {
         std::fs::copy(xtask::root().join(rel), dir.path().join(rel)).unwrap();
     }
     dir
@@ -63,6 +57,18 @@ fn checked_in(rel: &str) -> String {
 
 fn written(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap()
+}
+
+/// The generated client, table and dynamic module under `root` are the
+/// checked-in ones, byte for byte.
+fn assert_same_client(root: &Path) {
+    for rel in [
+        xtask::GENERATED_PATH,
+        xtask::OPERATIONS_PATH,
+        xtask::DYNAMIC_PATH,
+    ] {
+        assert!(written(root, rel) == checked_in(rel), "{rel} differs");
+    }
 }
 
 /// The generated client, table and spec under `root` are the checked-in ones.
@@ -122,16 +128,7 @@ fn the_docs_sites_31_documents_give_the_same_client_and_schemas() {
     let repo = repo_with("vendor");
     update(repo.path(), fixtures("seeds").to_str().unwrap()).unwrap();
     // The client and the table are the same items, byte for byte.
-    for rel in [
-        xtask::GENERATED_PATH,
-        xtask::OPERATIONS_PATH,
-        xtask::DYNAMIC_PATH,
-    ] {
-        assert!(
-            written(repo.path(), rel) == checked_in(rel),
-            "{rel} differs"
-        );
-    }
+    assert_same_client(repo.path());
     // The merged spec has the same operations, request and response schemas
     // and examples; only what the 3.1 rendering adds or words differently
     // differs: no `x-rateLimit` on copy, another API-wide description.
@@ -219,16 +216,7 @@ fn the_vendors_combined_document_gives_the_same_client() {
     let file = repo.path().join("openapi.yaml");
     std::fs::write(&file, combined()).unwrap();
     update(repo.path(), file.to_str().unwrap()).unwrap();
-    for rel in [
-        xtask::GENERATED_PATH,
-        xtask::OPERATIONS_PATH,
-        xtask::DYNAMIC_PATH,
-    ] {
-        assert!(
-            written(repo.path(), rel) == checked_in(rel),
-            "{rel} differs"
-        );
-    }
+    assert_same_client(repo.path());
     // Each upstream document holds its one operation, under the stripped path.
     let copy: Value =
         serde_yaml::from_str(&written(repo.path(), "openapi/upstream/copy.yaml")).unwrap();
@@ -296,16 +284,7 @@ fn update_reads_a_directory_and_a_document_over_http() {
     let repo = repo_with("seeds");
     update(repo.path(), &format!("{base}/api-reference/openapi.yaml")).unwrap();
     server.join().unwrap();
-    for rel in [
-        xtask::GENERATED_PATH,
-        xtask::OPERATIONS_PATH,
-        xtask::DYNAMIC_PATH,
-    ] {
-        assert!(
-            written(repo.path(), rel) == checked_in(rel),
-            "{rel} differs"
-        );
-    }
+    assert_same_client(repo.path());
 
     // A document the server does not have (the third, cancel sync's): named,
     // and nothing is written.

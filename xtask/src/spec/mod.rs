@@ -159,8 +159,9 @@ pub fn derived_name(entry: &Entry, status: Option<u16>) -> String {
     }
 }
 
-/// Reads every document (`.yaml`, `.yml`, `.json`) of `dir`, in file-name order.
-pub fn read_dir(dir: &Path) -> Result<Vec<Document>, String> {
+/// The names of the documents (`.yaml`, `.yml`, `.json`) of `dir`, in
+/// file-name order.
+pub fn document_names(dir: &Path) -> Result<Vec<String>, String> {
     let listing = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
     let mut names = Vec::new();
     for file in listing {
@@ -174,7 +175,12 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Document>, String> {
         }
     }
     names.sort();
-    names
+    Ok(names)
+}
+
+/// Reads every document of `dir` ([`document_names`]).
+pub fn read_dir(dir: &Path) -> Result<Vec<Document>, String> {
+    document_names(dir)?
         .into_iter()
         .map(|name| {
             let path = dir.join(&name);
