@@ -38,15 +38,11 @@ async fn received(response: reqwest::Response, limit: u64) -> reqwest::Response 
     }
 }
 
-/// Whether `response`'s body needs the cap: not when its declared length
-/// is within it, since hyper reads no further than a declared length.
-fn needs_cap(response: &reqwest::Response, limit: u64) -> bool {
-    !limit::within(response, limit)
-}
-
-/// `response` with its body behind a cap of `limit` bytes if it needs one.
+/// `response` with its body behind a cap of `limit` bytes, unless its
+/// declared length is within it: hyper reads no further than a declared
+/// length, so the cap then has nothing to guard.
 fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
-    if !needs_cap(&response, limit) {
+    if limit::within(&response, limit) {
         return response;
     }
     let status = response.status();
@@ -62,7 +58,7 @@ fn guard(response: reqwest::Response, limit: u64) -> reqwest::Response {
 async fn read_whole(response: reqwest::Response, limit: u64) -> reqwest::Response {
     let status = response.status();
     let answer = observe::Answer::new(status);
-    let capped = needs_cap(&response, limit);
+    let capped = !limit::within(&response, limit);
     let (parts, body) = take_apart(response);
     let body = if capped {
         read(LimitedBody::new(body, status, limit), &answer).await
